@@ -1,0 +1,139 @@
+import { Command, CommanderError, Option } from 'commander';
+import pino from 'pino';
+import { outputKeys } from '../core/binding';
+import { NectarError } from '../core/errors';
+import { catalogue } from '../api/catalogue';
+import { startServer } from '../api/server';
+import { loadConfig } from '../runtime/config';
+import { Runtime } from '../runtime/runtime';
+import { parseParamFlags, parseWorkers } from './args';
+import { toDot, toJson } from './dot';
+import { printSummary, showProgress, summaryJson } from './output';
+
+/** Exit codes (DESIGN.md): 0 done, 1 a task failed, 2 bad usage. */
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** Warnings as plain lines on stderr; a CLI user should not read JSON logs. */
+function cliLogger(): pino.Logger {
+  return pino({ level: process.env['NECTAR_LOG_LEVEL'] ?? 'warn' }, {
+    write(line: string) {
+      const o = JSON.parse(line) as { level: number; msg: string; path?: string; error?: string };
+      const level = o.level >= 50 ? 'error' : o.level >= 40 ? 'warning' : 'info';
+      process.stderr.write(`${level}: ${o.msg}${o.path ? ` (${o.path})` : ''}${o.error ? `: ${o.error.split('\n')[0]}` : ''}\n`);
+    },
+  });
+}
+
+function runtime(): Runtime {
+  return new Runtime({ config: loadConfig(), logger: cliLogger() });
+}
+
+const out = (s: string): void => {
+  process.stdout.write(s);
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = new Command('nectar')
+    .description('A DAG-based ETL task runner: idempotent tasks, content-hashed targets.')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('list')
+    .description('list the discovered tasks')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      const rt = runtime();
+      if (o.json) return out(`${JSON.stringify({ tasks: catalogue(rt), problems: rt.registry.problems }, null, 2)}\n`);
+      for (const t of rt.registry.tasks) {
+        const params = Object.entries(t.cls.paramSchema).map(([k, v]) => `${k}${v.default === undefined ? '' : `=${JSON.stringify(v.default)}`}`);
+        out(`${t.type}/${t.name}  (${t.chain})  ${params.join(' ')}\n`);
+      }
+      if (rt.registry.tasks.length === 0) out(`no tasks found under ${rt.registry.root}\n`);
+    });
+
+  const withTask = (c: Command): Command =>
+    c.argument('<task>', 'type/Task or type/chain/Task').option('-p, --param <name=value>', 'a parameter (repeatable)', collect, []);
+
+  withTask(program.command('run').description('run a task and everything it needs that is not complete'))
+    .option('-w, --workers <n>', 'tasks at once')
+    .addOption(new Option('--executor <kind>', 'where tasks run unless they choose').choices(['inprocess', 'process']))
+    .option('--json', 'print the summary as JSON')
+    .action(async (ref: string, o: { param: string[]; workers?: string; executor?: 'inprocess' | 'process'; json?: boolean }) => {
+      const workers = parseWorkers(o.workers);
+      const rt = runtime();
+      const root = rt.instantiate(ref, parseParamFlags(o.param));
+      const ctl = new AbortController();
+      const onSigint = (): void => ctl.abort();
+      process.once('SIGINT', onSigint);
+      const runId = crypto.randomUUID();
+      const stop = o.json ? () => undefined : showProgress(rt.events, runId);
+      try {
+        const r = await rt.run(root, { workers, executor: o.executor, signal: ctl.signal, runId });
+        stop();
+        if (o.json) out(`${JSON.stringify(summaryJson(r, { [root.id]: outputKeys(root) }), null, 2)}\n`);
+        else printSummary(r);
+        code = r.state === 'SUCCEEDED' ? EXIT.OK : EXIT.FAILED;
+      } finally {
+        stop();
+        process.off('SIGINT', onSigint);
+        await rt.close();
+      }
+    });
+
+  withTask(program.command('graph').description('print the DAG under a task'))
+    .addOption(new Option('--format <format>', 'output format').choices(['dot', 'json']).default('dot'))
+    .action(async (ref: string, o: { param: string[]; format: 'dot' | 'json' }) => {
+      const rt = runtime();
+      const dag = await rt.graph(rt.instantiate(ref, parseParamFlags(o.param)));
+      out(o.format === 'dot' ? toDot(dag) : `${JSON.stringify(toJson(dag), null, 2)}\n`);
+    });
+
+  withTask(program.command('plan').description('show which outputs exist and which tasks would run, running nothing'))
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, o: { param: string[]; json?: boolean }) => {
+      const rt = runtime();
+      const plan = await rt.plan(rt.instantiate(ref, parseParamFlags(o.param)));
+      if (o.json) return out(`${JSON.stringify({ plan }, null, 2)}\n`);
+      const toRun = plan.filter((e) => e.action === 'run');
+      for (const e of plan) out(`${e.action === 'run' ? 'run     ' : 'complete'}  ${e.task}  ${e.id}\n`);
+      out(`\n${toRun.length} to run, ${plan.length - toRun.length} complete (their requirements not checked)\n`);
+    });
+
+  program
+    .command('serve')
+    .description('start the HTTP API')
+    .option('--port <port>', 'port (default $PORT or 5000)')
+    .action(async (o: { port?: string }) => {
+      const rt = runtime();
+      const port = o.port === undefined ? rt.config.port : Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NectarError('USAGE', `--port ${JSON.stringify(o.port)}: expected a port number`);
+      const server = await startServer(rt, port);
+      const addr = server.address();
+      process.stderr.write(`nectar serving ${rt.registry.tasks.length} tasks on http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}\n`);
+      await new Promise<void>((res) => {
+        const stop = (): void => {
+          server.close(() => res());
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  try {
+    await program.parseAsync(argv as string[]);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (err instanceof NectarError && (err.status < 500 || err.code === 'BAD_CONFIG')) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+}

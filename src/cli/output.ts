@@ -1,0 +1,70 @@
+import type { EventBus } from '../core/events';
+import type { TaskState } from '../core/states';
+import type { RunResult } from '../scheduler/scheduler';
+
+const write = (s: string): boolean => process.stdout.write(s);
+
+/** First lines of an error for a summary: the message and the top of the stack. */
+export function firstLines(text: string | undefined, n: number): string {
+  return (text ?? '').split('\n').slice(0, n).join('\n');
+}
+
+/** A progress line on a terminal (stderr), redrawn at most every 100 ms. Returns a stop function. */
+export function showProgress(events: EventBus, runId: string): () => void {
+  if (!process.stderr.isTTY) return () => undefined;
+  const counts: Partial<Record<TaskState, number>> = {};
+  let total = 0;
+  let last = '';
+  let timer: NodeJS.Timeout | undefined;
+  const draw = (): void => {
+    timer = undefined;
+    const done = counts.DONE ?? 0;
+    const line = `[${done}/${total}] running ${counts.RUNNING ?? 0} · failed ${counts.FAILED ?? 0}${last ? ` · ${last}` : ''}`;
+    process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 100) - 1)}`);
+  };
+  const off1 = events.on('task:added', (e) => {
+    if (e.runId === runId) total++;
+  });
+  const off2 = events.on('task:state', (e) => {
+    if (e.runId !== runId) return;
+    if (e.previous) counts[e.previous] = (counts[e.previous] ?? 1) - 1;
+    counts[e.state] = (counts[e.state] ?? 0) + 1;
+    if (e.state === 'RUNNING') last = e.taskId.split('/').slice(2, 3).join('');
+    timer ??= setTimeout(draw, 100);
+  });
+  return () => {
+    off1();
+    off2();
+    if (timer) clearTimeout(timer);
+    process.stderr.write('\r\x1b[2K');
+  };
+}
+
+export function printSummary(r: RunResult): void {
+  const secs = (r.durationMs / 1000).toFixed(2);
+  const failed = r.counts.FAILED;
+  const upstream = r.counts.UPSTREAM_FAILED;
+  write(`run ${r.runId} ${r.state} in ${secs} s: ${r.ran} ran, ${r.skipped} skipped (complete), ${failed} failed`);
+  if (upstream) write(`, ${upstream} not run (upstream failed)`);
+  if (r.counts.CANCELLED) write(`, ${r.counts.CANCELLED} cancelled`);
+  write('\n');
+  for (const f of r.failures) {
+    write(`\nFAILED ${f.id} (after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'})\n`);
+    const stack = f.error?.stack ?? `${f.error?.name}: ${f.error?.message}`;
+    write(`${firstLines(stack, 6).replace(/^/gm, '  ')}\n`);
+  }
+  for (const id of r.rootIds) write(`\nroot ${id}: ${r.tasks.get(id)?.state ?? 'unknown'}\n`);
+}
+
+export function summaryJson(r: RunResult, outputs: Record<string, string[]>): unknown {
+  return {
+    run_id: r.runId,
+    state: r.state,
+    duration_ms: Math.round(r.durationMs),
+    ran: r.ran,
+    skipped: r.skipped,
+    counts: r.counts,
+    roots: r.rootIds.map((id) => ({ task_id: id, state: r.tasks.get(id)?.state, outputs: outputs[id] ?? [] })),
+    failures: r.failures.map((f) => ({ task_id: f.id, attempts: f.attempts, error: f.error })),
+  };
+}

@@ -1,0 +1,99 @@
+import { NectarError } from './errors';
+import { type Shape, flattenShape, isShapeOf, mapShape } from './shape';
+import type { TargetStore } from './target';
+import { type AnyTask, type OutputSpec, type Requirements, Task, isOutputSpec, isTask } from './task';
+
+/** The folder of a task under the target root. */
+export function taskFolder(taskId: string): string {
+  return `chains/${taskId}`;
+}
+
+/** The declared outputs of a task, checked. */
+export function outputSpecs(task: AnyTask): OutputSpec[] {
+  let shape: unknown;
+  try {
+    shape = task.output();
+  } catch (err) {
+    throw new NectarError('BAD_TASK_DEFINITION', `${task}: output() threw: ${(err as Error).message}`);
+  }
+  if (!isShapeOf(shape, isOutputSpec)) {
+    throw new NectarError('BAD_TASK_DEFINITION', `${task}: output() must return this.target(name), a list or a record of them`);
+  }
+  return flattenShape(shape as Shape<OutputSpec>, isOutputSpec);
+}
+
+/** Keys of a task's outputs under the target root. */
+export function outputKeys(task: AnyTask): string[] {
+  const folder = taskFolder(task.id);
+  return outputSpecs(task).map((s) => `${folder}/${s.name}`);
+}
+
+/** The task's outputs as Targets, in the shape `output()` returned. */
+export function bindOutputs(task: AnyTask, store: TargetStore): unknown {
+  outputSpecs(task);
+  const folder = taskFolder(task.id);
+  return mapShape(task.output() as Shape<OutputSpec>, isOutputSpec, (s) => store.target(`${folder}/${s.name}`));
+}
+
+/** The tasks `requires()` returned, checked and flattened. */
+export function requiredTasks(task: AnyTask): AnyTask[] {
+  let shape: Requirements;
+  try {
+    shape = task.requires();
+  } catch (err) {
+    throw new NectarError('BAD_TASK_DEFINITION', `${task}: requires() threw: ${(err as Error).message}`);
+  }
+  return checkRequirements(shape, `${task}: requires()`);
+}
+
+export function checkRequirements(shape: unknown, what: string): AnyTask[] {
+  if (!isShapeOf(shape, isTask)) {
+    throw new NectarError('BAD_TASK_DEFINITION', `${what} must return a task, a list or a record of tasks`);
+  }
+  return flattenShape(shape as Shape<AnyTask>, isTask);
+}
+
+/** A requirements shape with each task replaced by its bound outputs (what `ctx.input` is). */
+export function bindInputs(shape: unknown, store: TargetStore): unknown {
+  return mapShape(shape as Shape<AnyTask>, isTask, (t) => bindOutputs(t, store));
+}
+
+/** Whether a class keeps the default `complete()` (then checks can be batched). */
+function hasCustomComplete(task: AnyTask): boolean {
+  return task.complete !== Task.prototype.complete;
+}
+
+/**
+ * Completeness of many tasks: default `complete()` (all outputs exist) batched into one
+ * `existsMany`; overridden ones called one by one.
+ */
+export async function checkComplete(tasks: readonly AnyTask[], store: TargetStore): Promise<boolean[]> {
+  const result = new Array<boolean>(tasks.length).fill(false);
+  const keys: string[] = [];
+  const owner: number[] = [];
+  const custom: number[] = [];
+  tasks.forEach((t, i) => {
+    if (hasCustomComplete(t)) {
+      custom.push(i);
+      return;
+    }
+    const ks = outputKeys(t);
+    if (ks.length === 0) return; // no outputs: never complete, like Luigi
+    result[i] = true;
+    for (const k of ks) {
+      keys.push(k);
+      owner.push(i);
+    }
+  });
+  if (keys.length > 0) {
+    const exists = await store.existsMany(keys);
+    exists.forEach((e, j) => {
+      if (!e) result[owner[j] as number] = false;
+    });
+  }
+  for (const i of custom) {
+    const t = tasks[i] as AnyTask;
+    result[i] = await t.complete({ output: bindOutputs(t, store) as never, store });
+  }
+  return result;
+}

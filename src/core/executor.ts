@@ -1,0 +1,27 @@
+import type { TargetStore } from './target';
+import type { AnyTask } from './task';
+
+/** One attempt of one task, handed by the scheduler to an executor. */
+export interface TaskAttempt {
+  readonly runId: string;
+  readonly task: AnyTask;
+  readonly attempt: number;
+  readonly store: TargetStore;
+  /** Aborted on timeout (reason: a TIMEOUT NectarError) or cancel (reason: CANCELLED). */
+  readonly signal: AbortSignal;
+  /** Each log line the task writes (pino JSON), as it is written. */
+  onLog(line: string): void;
+  /** Dynamic dependencies: resolves when all are complete, rejects if one cannot be. */
+  require(tasks: readonly AnyTask[]): Promise<void>;
+}
+
+/**
+ * Runs task attempts somewhere (this process, a child process, a remote worker). `execute`
+ * resolves when the attempt succeeded and its outputs exist, rejects with the task's error
+ * otherwise, and settles promptly once `signal` aborts.
+ */
+export interface Executor {
+  readonly kind: string;
+  execute(attempt: TaskAttempt): Promise<void>;
+  close(): Promise<void>;
+}

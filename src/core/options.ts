@@ -1,0 +1,84 @@
+import { NectarError } from './errors';
+import { NAME_PATTERN } from './identity';
+
+/** Where a task runs: in the scheduler's process, or in a child worker process. */
+export type ExecutorKind = 'inprocess' | 'process';
+
+/** What a task class may set (second argument of `task()`, or `static options`). Times in milliseconds. */
+export interface TaskOptions {
+  /** Extra attempts after a failure (default 0). */
+  retries?: number;
+  /** Wait before the first retry (default 1000 ms); each later wait is multiplied by `retryBackoff`. */
+  retryDelay?: number;
+  /** Backoff factor (default 2). */
+  retryBackoff?: number;
+  /** Upper bound of a retry wait (default 60000 ms). */
+  retryDelayMax?: number;
+  /** An attempt running longer is stopped and fails with TIMEOUT. */
+  timeout?: number;
+  /** Higher runs first among ready tasks (default 0). */
+  priority?: number;
+  /** Named concurrency limits this task holds while it runs, e.g. `{ db: 1 }`. */
+  resources?: Readonly<Record<string, number>>;
+  /** A code version: enters the hash, so changing it invalidates old outputs. */
+  version?: string;
+  /** Worker capability (distributed mode): only workers offering it take the task. */
+  queue?: string;
+  /** Where the task runs unless the run says otherwise. */
+  executor?: ExecutorKind;
+}
+
+/** Options with defaults filled and checked, frozen; compiled once per class. */
+export interface ResolvedOptions {
+  readonly retries: number;
+  readonly retryDelay: number;
+  readonly retryBackoff: number;
+  readonly retryDelayMax: number;
+  readonly timeout: number | undefined;
+  readonly priority: number;
+  readonly resources: Readonly<Record<string, number>>;
+  readonly version: string | undefined;
+  readonly queue: string;
+  readonly executor: ExecutorKind | undefined;
+}
+
+function check(ok: boolean, owner: string, what: string): void {
+  if (!ok) throw new NectarError('BAD_TASK_DEFINITION', `${owner}: option ${what}`);
+}
+
+const nonNegInt = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+const posNum = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
+
+export function resolveOptions(o: TaskOptions, owner: string): ResolvedOptions {
+  check(o.retries === undefined || nonNegInt(o.retries), owner, `'retries' must be a whole number >= 0`);
+  check(o.retryDelay === undefined || nonNegInt(o.retryDelay), owner, `'retryDelay' must be whole milliseconds >= 0`);
+  check(o.retryBackoff === undefined || (posNum(o.retryBackoff) && o.retryBackoff >= 1), owner, `'retryBackoff' must be a number >= 1`);
+  check(o.retryDelayMax === undefined || nonNegInt(o.retryDelayMax), owner, `'retryDelayMax' must be whole milliseconds >= 0`);
+  check(o.timeout === undefined || posNum(o.timeout), owner, `'timeout' must be milliseconds > 0`);
+  check(o.priority === undefined || (typeof o.priority === 'number' && Number.isFinite(o.priority)), owner, `'priority' must be a number`);
+  check(o.version === undefined || (typeof o.version === 'string' && o.version.length > 0), owner, `'version' must be a non-empty string`);
+  check(o.queue === undefined || (typeof o.queue === 'string' && NAME_PATTERN.test(o.queue)), owner, `'queue' must match ${NAME_PATTERN.source}`);
+  check(o.executor === undefined || o.executor === 'inprocess' || o.executor === 'process', owner, `'executor' must be 'inprocess' or 'process'`);
+  const resources: Record<string, number> = {};
+  for (const [name, n] of Object.entries(o.resources ?? {})) {
+    check(NAME_PATTERN.test(name) && nonNegInt(n) && n > 0, owner, `'resources.${name}' must be a whole number > 0 under a plain name`);
+    resources[name] = n;
+  }
+  return Object.freeze({
+    retries: o.retries ?? 0,
+    retryDelay: o.retryDelay ?? 1000,
+    retryBackoff: o.retryBackoff ?? 2,
+    retryDelayMax: o.retryDelayMax ?? 60_000,
+    timeout: o.timeout,
+    priority: o.priority ?? 0,
+    resources: Object.freeze(resources),
+    version: o.version,
+    queue: o.queue ?? 'default',
+    executor: o.executor,
+  });
+}
+
+/** The wait before retry number `retry` (1-based). */
+export function retryDelayFor(o: ResolvedOptions, retry: number): number {
+  return Math.min(o.retryDelayMax, o.retryDelay * o.retryBackoff ** (retry - 1));
+}

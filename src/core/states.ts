@@ -1,0 +1,27 @@
+/**
+ * Task and run states as string unions (DESIGN.md "Run semantics").
+ * DONE also covers "already complete, skipped": the `skipped` flag on events says which.
+ */
+export const TASK_STATES = ['PENDING', 'RUNNING', 'DONE', 'FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export const RUN_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** True for states a task never leaves within one run. */
+export function isTerminal(state: TaskState): boolean {
+  switch (state) {
+    case 'DONE':
+    case 'FAILED':
+    case 'UPSTREAM_FAILED':
+    case 'CANCELLED':
+      return true;
+    case 'PENDING':
+    case 'RUNNING':
+      return false;
+    default: {
+      const never: never = state;
+      return never;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * A Writable whose data becomes visible at the target only on `commit()`; `abort()` (or a
+ * process that dies first) leaves nothing at the target's key.
+ */
+export interface AtomicWriter extends Writable {
+  /** End the stream if needed, then make the data visible at once. */
+  commit(): Promise<void>;
+  /** Drop everything written. Safe to call after commit (then it does nothing). */
+  abort(): Promise<void>;
+}
+
+/** Something a stream of chunks can be written from. */
+export type WriteSource = Readable | AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
+
+/**
+ * One object at a key under a target root (local folder or S3 bucket). Every write is
+ * atomic: readers see the old state or the whole new data, never part of it.
+ */
+export interface Target {
+  /** Path under the root, always with `/` separators: `chains/<task id>/out.txt`. */
+  readonly key: string;
+  exists(): Promise<boolean>;
+  readText(): Promise<string>;
+  readBytes(): Promise<Buffer>;
+  /** Stream the content; for outputs too large to hold in memory. */
+  createReadStream(): Readable;
+  write(data: string | Uint8Array): Promise<void>;
+  /** Stream `source` in; visible only once all of it is written. */
+  writeFrom(source: WriteSource): Promise<void>;
+  /** A writable the caller fills and then commits or aborts. */
+  open(): AtomicWriter;
+  delete(): Promise<void>;
+}
+
+/** A target root. Keys are relative, `/`-separated and never leave the root. */
+export interface TargetStore {
+  /** `local` or `s3`: for logs and the API. */
+  readonly kind: string;
+  /** A human-readable location of the root (folder path or `s3://bucket/prefix`). */
+  readonly location: string;
+  target(key: string): Target;
+  /** Existence of many keys at once, in order; the store picks the fastest way (batched lists, bounded parallelism). */
+  existsMany(keys: readonly string[]): Promise<boolean[]>;
+}
+
+/** Rejects keys that could leave the root: absolute, `..`, empty or odd segments, backslashes. */
+export function assertSafeKey(key: string): void {
+  if (key.length === 0 || key.startsWith('/') || key.includes('\\') || key.includes('\0')) {
+    throw new Error(`unsafe target key ${JSON.stringify(key)}`);
+  }
+  for (const seg of key.split('/')) {
+    if (seg === '' || seg === '.' || seg === '..') throw new Error(`unsafe target key ${JSON.stringify(key)}`);
+  }
+}

@@ -1,0 +1,61 @@
+import type { AtomicWriter, Target, WriteSource } from '../core/target';
+
+/**
+ * A task's output target for one attempt: once the attempt is aborted (timeout, cancel) it
+ * refuses writes, and a write that was already under way is undone, so a stopped task can
+ * never leave an output behind.
+ */
+export class GuardedTarget implements Target {
+  constructor(
+    private readonly inner: Target,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  get key(): string {
+    return this.inner.key;
+  }
+  exists(): Promise<boolean> {
+    return this.inner.exists();
+  }
+  readText(): Promise<string> {
+    return this.inner.readText();
+  }
+  readBytes(): Promise<Buffer> {
+    return this.inner.readBytes();
+  }
+  createReadStream(): ReturnType<Target['createReadStream']> {
+    return this.inner.createReadStream();
+  }
+  delete(): Promise<void> {
+    return this.inner.delete();
+  }
+
+  write(data: string | Uint8Array): Promise<void> {
+    return this.guard(() => this.inner.write(data));
+  }
+
+  writeFrom(source: WriteSource): Promise<void> {
+    return this.guard(() => this.inner.writeFrom(source));
+  }
+
+  open(): AtomicWriter {
+    this.throwIfAborted();
+    const w = this.inner.open();
+    const commit = w.commit.bind(w);
+    w.commit = () => this.guard(commit);
+    return w;
+  }
+
+  private throwIfAborted(): void {
+    if (this.signal.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : new Error('task aborted');
+  }
+
+  private async guard(write: () => Promise<void>): Promise<void> {
+    this.throwIfAborted();
+    await write();
+    if (this.signal.aborted) {
+      await this.inner.delete();
+      this.throwIfAborted();
+    }
+  }
+}

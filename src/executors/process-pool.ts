@@ -1,0 +1,197 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { outputSpecs, taskFolder } from '../core/binding';
+import { NectarError, deserializeError, serializeError } from '../core/errors';
+import type { Executor, TaskAttempt } from '../core/executor';
+import type { AnyTask, TaskClass } from '../core/task';
+import type { FromChild, TaskRef, ToChild } from './child-protocol';
+
+/** Finds the chain file of a task class (the registry does this). */
+export type Locate = (cls: TaskClass) => { file: string; type: string; chain: string; name: string } | undefined;
+
+export interface ProcessPoolOptions {
+  size: number;
+  /** The child entry script (registers the TypeScript loader, then runs the child loop). */
+  entry?: string;
+  locate: Locate;
+  /** Rebuilds a task from a TaskRef (for dynamic requirements asked for inside a child). */
+  instantiate: (ref: TaskRef) => AnyTask;
+  /** Environment for the children (target root, settings). */
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+interface Slot {
+  child: ChildProcess;
+  ready: Promise<void>;
+  busy: boolean;
+}
+
+const DEFAULT_ENTRY = resolve(__dirname, '../../bin/nectar-child.js');
+
+/** A TaskRef for a task instance: its chain file and its normalised parameters. */
+export function refOf(task: AnyTask, locate: Locate): TaskRef {
+  const loc = locate(task.constructor as TaskClass);
+  if (!loc) throw new NectarError('BAD_TASK_DEFINITION', `${task}: its chain file is unknown, so a worker process cannot load it`);
+  return { ...loc, params: { ...task.params } };
+}
+
+/**
+ * Runs each attempt in a child process (one task at a time per child, up to `size` children),
+ * so CPU-heavy tasks never freeze the scheduler. A timeout or cancel kills the child: the work
+ * really stops, and the outputs it may have written are removed.
+ */
+export class ProcessPoolExecutor implements Executor {
+  readonly kind = 'process';
+  readonly #slots: Slot[] = [];
+  readonly #waiting: ((slot: Slot) => void)[] = [];
+  #closed = false;
+
+  constructor(private readonly o: ProcessPoolOptions) {}
+
+  async execute(a: TaskAttempt): Promise<void> {
+    const ref = refOf(a.task, this.o.locate);
+    const slot = await this.#acquire();
+    const lines: string[] = [];
+    try {
+      await slot.ready;
+      await new Promise<void>((resolveRun, reject) => {
+        const child = slot.child;
+        const send = (m: ToChild): void => {
+          if (child.connected) child.send(m);
+        };
+        const cleanup = (): void => {
+          child.off('message', onMessage);
+          child.off('exit', onExit);
+          a.signal.removeEventListener('abort', onAbort);
+        };
+        const onMessage = (m: FromChild): void => {
+          switch (m.type) {
+            case 'log':
+              lines.push(m.line);
+              a.onLog(m.line);
+              return;
+            case 'require': {
+              Promise.resolve()
+                .then(() => a.require(m.tasks.map((r) => this.o.instantiate(r))))
+                .then(
+                () => send({ type: 'required', reqId: m.reqId }),
+                (err: unknown) => send({ type: 'required', reqId: m.reqId, error: serializeError(err) }),
+              );
+              return;
+            }
+            case 'done':
+              cleanup();
+              resolveRun();
+              return;
+            case 'failed':
+              cleanup();
+              reject(deserializeError(m.error));
+              return;
+            case 'ready':
+              return;
+            default: {
+              const never: never = m;
+              return never;
+            }
+          }
+        };
+        const onExit = (code: number | null, sig: NodeJS.Signals | null): void => {
+          cleanup();
+          reject(new NectarError('WORKER_CRASHED', `worker process ${child.pid} running ${a.task} exited (${sig ?? `code ${code}`})`));
+        };
+        const onAbort = (): void => {
+          cleanup();
+          child.kill('SIGKILL');
+          reject(a.signal.reason instanceof Error ? a.signal.reason : new NectarError('CANCELLED', 'task aborted'));
+        };
+        child.on('message', onMessage);
+        child.on('exit', onExit);
+        if (a.signal.aborted) return onAbort();
+        a.signal.addEventListener('abort', onAbort, { once: true });
+        send({ type: 'run', runId: a.runId, attempt: a.attempt, task: ref });
+      });
+    } catch (err) {
+      if (slot.child.exitCode !== null || slot.child.signalCode !== null || slot.child.killed) {
+        // The child died or was killed mid-task: whatever it committed must not stay.
+        this.#drop(slot);
+        await this.#cleanupAfterKill(a, lines, err);
+      }
+      throw err;
+    } finally {
+      this.#release(slot);
+    }
+  }
+
+  async #cleanupAfterKill(a: TaskAttempt, lines: string[], err: unknown): Promise<void> {
+    const folder = taskFolder(a.task.id);
+    await Promise.all(outputSpecs(a.task).map((s) => a.store.target(`${folder}/${s.name}`).delete().catch(() => undefined)));
+    const line = JSON.stringify({ level: 50, time: new Date().toISOString(), task: a.task.id, attempt: a.attempt, msg: `worker process stopped: ${(err as Error).message}` });
+    await a.store.target(`${folder}/log`).write(`${lines.join('')}${line}\n`).catch(() => undefined);
+  }
+
+  #spawn(): Slot {
+    const child = fork(this.o.entry ?? DEFAULT_ENTRY, [], {
+      env: { ...process.env, ...this.o.env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const ready = new Promise<void>((res, rej) => {
+      const onMsg = (m: FromChild): void => {
+        if (m.type === 'ready') {
+          child.off('message', onMsg);
+          child.off('exit', onExit);
+          res();
+        }
+      };
+      const onExit = (code: number | null): void => rej(new NectarError('WORKER_CRASHED', `worker process exited at start (code ${code})`));
+      child.on('message', onMsg);
+      child.once('exit', onExit);
+    });
+    ready.catch(() => undefined);
+    child.on('error', (err) => this.o.logger?.error({ err }, 'worker process error'));
+    const slot: Slot = { child, ready, busy: false };
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  #acquire(): Promise<Slot> {
+    if (this.#closed) return Promise.reject(new Error('process pool closed'));
+    const free = this.#slots.find((s) => !s.busy);
+    const slot = free ?? (this.#slots.length < this.o.size ? this.#spawn() : undefined);
+    if (slot) {
+      slot.busy = true;
+      return Promise.resolve(slot);
+    }
+    return new Promise((res) => this.#waiting.push(res));
+  }
+
+  #release(slot: Slot): void {
+    slot.busy = false;
+    const next = this.#waiting.shift();
+    if (!next) return;
+    const s = this.#slots.includes(slot) ? slot : this.#spawn();
+    s.busy = true;
+    next(s);
+  }
+
+  #drop(slot: Slot): void {
+    const i = this.#slots.indexOf(slot);
+    if (i >= 0) this.#slots.splice(i, 1);
+    if (slot.child.exitCode === null) slot.child.kill('SIGKILL');
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(
+      this.#slots.splice(0).map(
+        (s) =>
+          new Promise<void>((res) => {
+            if (s.child.exitCode !== null || s.child.signalCode !== null) return res();
+            s.child.once('exit', () => res());
+            s.child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}

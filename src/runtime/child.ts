@@ -1,0 +1,78 @@
+import { NectarError, serializeError } from '../core/errors';
+import type { AnyTask } from '../core/task';
+import { loadChain } from '../discovery/discover';
+import type { FromChild, TaskRef, ToChild } from '../executors/child-protocol';
+import { runAttemptHere } from '../executors/run-attempt';
+import { LocalTargetStore } from '../targets/local';
+import { loadConfig } from './config';
+
+/**
+ * The loop of a worker process: load the chain a task lives in (once per file), run the
+ * attempt here, stream its log lines to the parent, ask the parent for dynamic requirements.
+ */
+export function childMain(): void {
+  const send = (m: FromChild): void => {
+    process.send?.(m);
+  };
+  const config = loadConfig();
+  const store = new LocalTargetStore(config.targets);
+  const loaded = new Map<string, Map<string, AnyTask['constructor']>>();
+  const requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  let nextReq = 1;
+
+  const instantiate = (r: TaskRef): AnyTask => {
+    let classes = loaded.get(r.file);
+    if (!classes) {
+      const problems: { path: string; reason: string }[] = [];
+      const found = loadChain(r.file, r.type, r.chain, require, problems);
+      if (problems.length > 0 && found.length === 0) throw new NectarError('BAD_TASK_DEFINITION', `worker process could not load ${r.file}: ${problems.map((p) => p.reason).join('; ')}`);
+      classes = new Map(found.map((f) => [f.name, f.cls]));
+      loaded.set(r.file, classes);
+    }
+    const cls = classes.get(r.name) as (new (p: Record<string, unknown>) => AnyTask) | undefined;
+    if (!cls) throw new NectarError('UNKNOWN_TASK', `worker process: ${r.file} exports no task ${r.name}`);
+    return new cls(r.params);
+  };
+
+  process.on('message', (m: ToChild) => {
+    if (m.type === 'required') {
+      const req = requests.get(m.reqId);
+      requests.delete(m.reqId);
+      if (m.error) req?.reject(new Error(m.error.message));
+      else req?.resolve();
+      return;
+    }
+    const controller = new AbortController();
+    Promise.resolve()
+      .then(() => {
+        const task = instantiate(m.task);
+        return runAttemptHere({
+          runId: m.runId,
+          task,
+          attempt: m.attempt,
+          store,
+          signal: controller.signal,
+          onLog: (line) => send({ type: 'log', line }),
+          require: (tasks) =>
+            new Promise<void>((resolve, reject) => {
+              const reqId = nextReq++;
+              requests.set(reqId, { resolve, reject });
+              send({ type: 'require', reqId, tasks: tasks.map((t) => refFromInstance(t, m.task)) });
+            }),
+        });
+      })
+      .then(
+        () => send({ type: 'done' }),
+        (err: unknown) => send({ type: 'failed', error: serializeError(err) }),
+      );
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready' });
+}
+
+/** A TaskRef for a task created inside the child: found through the locations discovery gave its class. */
+function refFromInstance(t: AnyTask, parent: TaskRef): TaskRef {
+  const [type, chain, name] = t.id.split('/') as [string, string, string];
+  // The parent resolves by type/chain/name, so the file is only informative here.
+  return { file: parent.file, type, chain, name, params: { ...t.params } };
+}

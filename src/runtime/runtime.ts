@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { checkComplete, outputKeys } from '../core/binding';
+import { NectarError } from '../core/errors';
+import { EventBus } from '../core/events';
+import type { Executor } from '../core/executor';
+import type { ExecutorKind } from '../core/options';
+import type { TargetStore } from '../core/target';
+import type { AnyTask } from '../core/task';
+import { Dag } from '../dag/graph';
+import { discover } from '../discovery/discover';
+import type { DiscoveredTask, Registry } from '../discovery/registry';
+import { InProcessExecutor } from '../executors/inprocess';
+import { ProcessPoolExecutor } from '../executors/process-pool';
+import { type RunResult, Scheduler } from '../scheduler/scheduler';
+import { LocalTargetStore } from '../targets/local';
+import { type NectarConfig, loadConfig } from './config';
+
+export interface RunOptions {
+  workers?: number;
+  executor?: ExecutorKind;
+  signal?: AbortSignal;
+  runId?: string;
+  resources?: Readonly<Record<string, number>>;
+}
+
+/** One line of `nectar plan`. */
+export interface PlanEntry {
+  readonly id: string;
+  readonly task: string;
+  /** `complete`: outputs exist (its requirements are not looked at); `run`: would run. */
+  readonly action: 'complete' | 'run';
+  readonly outputs: readonly string[];
+}
+
+export interface RuntimeOptions {
+  config?: NectarConfig;
+  registry?: Registry;
+  store?: TargetStore;
+  logger?: Logger;
+}
+
+/**
+ * Configuration, discovery, the target store, executors and the event bus wired into one
+ * object; the CLI and the API are thin layers over it.
+ */
+export class Runtime {
+  readonly config: NectarConfig;
+  readonly registry: Registry;
+  readonly store: TargetStore;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  /** Executions in flight across runs: the same task id runs once. */
+  readonly shared = new Map<string, Promise<void>>();
+  readonly #inprocess = new InProcessExecutor();
+  #pool: ProcessPoolExecutor | undefined;
+
+  constructor(o: RuntimeOptions = {}) {
+    this.config = o.config ?? loadConfig();
+    this.logger = o.logger ?? pino({ level: this.config.logLevel });
+    this.events = new EventBus((err, event) => this.logger.error({ err, event }, 'event listener threw'));
+    if (this.config.env !== 'local' && !o.store) {
+      throw new NectarError('BAD_CONFIG', `NECTAR_ENV=${this.config.env} selects S3 targets, which this build does not have yet: use NECTAR_ENV=local`);
+    }
+    this.store = o.store ?? new LocalTargetStore(this.config.targets);
+    this.registry = o.registry ?? discover(this.config.chains);
+    for (const p of this.registry.problems) this.logger.warn({ path: p.path, error: p.error?.message }, `chain discovery: ${p.reason}`);
+  }
+
+  /** A task instance from a reference and raw (string or typed) parameters. */
+  instantiate(ref: string, params: Readonly<Record<string, unknown>> = {}): AnyTask {
+    return this.instantiateFrom(this.registry.resolve(ref), params);
+  }
+
+  instantiateFrom(found: DiscoveredTask, params: Readonly<Record<string, unknown>>): AnyTask {
+    return new found.cls(params);
+  }
+
+  /** Executors by kind; the process pool starts on first use. */
+  executors(workers: number): Partial<Record<ExecutorKind, Executor>> {
+    const self = this;
+    return {
+      inprocess: this.#inprocess,
+      get process(): Executor {
+        self.#pool ??= new ProcessPoolExecutor({
+          size: Math.max(1, Math.min(workers, 64)),
+          locate: (cls) => self.registry.byClass(cls),
+          instantiate: (r) => self.instantiate(`${r.type}/${r.chain}/${r.name}`, r.params),
+          env: { NECTAR_TARGETS: self.config.targets, NECTAR_CHAINS: self.config.chains },
+          logger: self.logger,
+        });
+        return self.#pool;
+      },
+    };
+  }
+
+  async run(roots: AnyTask | readonly AnyTask[], o: RunOptions = {}): Promise<RunResult> {
+    const workers = o.workers ?? this.config.workers;
+    const s = new Scheduler({
+      runId: o.runId ?? randomUUID(),
+      store: this.store,
+      events: this.events,
+      executors: this.executors(workers),
+      executor: o.executor ?? this.config.executor,
+      workers,
+      resources: { ...this.config.resources, ...o.resources },
+      signal: o.signal,
+      shared: this.shared,
+    });
+    return s.run(Array.isArray(roots) ? roots : [roots as AnyTask]);
+  }
+
+  /** What exists and what would run, without running anything. */
+  async plan(root: AnyTask): Promise<PlanEntry[]> {
+    const dag = new Dag((tasks) => checkComplete(tasks, this.store));
+    await dag.expand([root], true);
+    return dag.topoOrder().map((id) => {
+      const t = dag.node(id).task;
+      return { id, task: t.toString(), action: dag.complete.has(id) ? 'complete' : 'run', outputs: outputKeys(t) };
+    });
+  }
+
+  /** The whole DAG under a root, completeness not looked at. */
+  async graph(root: AnyTask): Promise<Dag> {
+    const dag = new Dag();
+    await dag.expand([root], true);
+    return dag;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.close();
+    this.#pool = undefined;
+  }
+}

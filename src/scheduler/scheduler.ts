@@ -1,0 +1,407 @@
+import { checkComplete } from '../core/binding';
+import { NectarError, isNonRetryable, serializeError, type SerializedError } from '../core/errors';
+import type { EventBus } from '../core/events';
+import type { Executor } from '../core/executor';
+import type { ExecutorKind } from '../core/options';
+import { retryDelayFor } from '../core/options';
+import type { RunState, TaskState } from '../core/states';
+import { TASK_STATES, isTerminal } from '../core/states';
+import type { TargetStore } from '../core/target';
+import { type AnyTask, optionsOf } from '../core/task';
+import { Dag } from '../dag/graph';
+import { ReadyQueue } from './ready-queue';
+import { ResourcePool } from './resources';
+
+/** What one run needs. Everything is passed in: the scheduler holds no global state. */
+export interface SchedulerOptions {
+  runId: string;
+  store: TargetStore;
+  events: EventBus;
+  executors: Partial<Record<ExecutorKind, Executor>>;
+  /** For tasks that do not choose (default `inprocess`). */
+  executor?: ExecutorKind;
+  /** At most this many tasks run at once (default 8). */
+  workers?: number;
+  /** Limits of named resources (default 1 each). */
+  resources?: Readonly<Record<string, number>>;
+  /** Abort to cancel the run: running attempts are aborted, pending tasks never start. */
+  signal?: AbortSignal;
+  /** Executions in flight shared by runs of one runtime: the same task id runs once. */
+  shared?: Map<string, Promise<void>>;
+}
+
+/** What is known of one task at the end of a run. */
+export interface TaskRecord {
+  readonly id: string;
+  readonly task: AnyTask;
+  state: TaskState;
+  skipped: boolean;
+  attempts: number;
+  startedAt?: number;
+  endedAt?: number;
+  error?: SerializedError;
+  deps: string[];
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly rootIds: readonly string[];
+  readonly state: RunState;
+  readonly tasks: ReadonlyMap<string, TaskRecord>;
+  readonly counts: Record<TaskState, number>;
+  readonly ran: number;
+  readonly skipped: number;
+  readonly durationMs: number;
+  /** FAILED tasks in the order they failed. */
+  readonly failures: readonly TaskRecord[];
+}
+
+interface Waiter {
+  ids: Set<string>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/**
+ * The run loop: resolves the DAG (complete tasks skipped and not expanded), runs the rest in
+ * dependency order with bounded concurrency, resource limits and priorities, retries with
+ * backoff, times attempts out, and propagates failures as UPSTREAM_FAILED while independent
+ * branches go on. Every state change is an event.
+ */
+export class Scheduler {
+  readonly dag: Dag;
+  readonly #o: SchedulerOptions;
+  readonly #workers: number;
+  readonly #records = new Map<string, TaskRecord>();
+  readonly #waitingOn = new Map<string, number>();
+  readonly #ready = new ReadyQueue();
+  readonly #resources: ResourcePool;
+  /** Attempts running: task id -> its abort controller. */
+  readonly #running = new Map<string, AbortController>();
+  /** Tasks paused in ctx.require, waiting for a slot to resume. */
+  readonly #resumeQueue: (() => void)[] = [];
+  readonly #waiters = new Set<Waiter>();
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
+  readonly #failures: TaskRecord[] = [];
+  #active = 0;
+  #open = 0;
+  #cancelled = false;
+  #finish: (() => void) | undefined;
+
+  constructor(o: SchedulerOptions) {
+    this.#o = o;
+    this.#workers = Math.max(1, o.workers ?? 8);
+    this.#resources = new ResourcePool(o.resources ?? {});
+    this.dag = new Dag((tasks) => checkComplete(tasks, o.store));
+  }
+
+  async run(roots: readonly AnyTask[]): Promise<RunResult> {
+    const { events, runId, signal } = this.#o;
+    const t0 = performance.now();
+    const rootIds = [...new Set(roots.map((r) => r.id))];
+    events.emit('run:start', { runId, rootId: rootIds[0] ?? '', at: Date.now() });
+    const onAbort = (): void => this.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const finished = new Promise<void>((res) => (this.#finish = res));
+      const added = await this.dag.expand(roots, true);
+      this.#admit(added);
+      if (signal?.aborted) this.cancel();
+      this.#pump();
+      if (this.#open > 0) await finished;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      for (const t of this.#retryTimers) clearTimeout(t);
+    }
+    const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
+    let skipped = 0;
+    for (const r of this.#records.values()) {
+      counts[r.state]++;
+      if (r.skipped) skipped++;
+    }
+    const allRootsDone = rootIds.every((id) => this.#records.get(id)?.state === 'DONE');
+    const state: RunState = this.#cancelled ? 'CANCELLED' : allRootsDone && this.#failures.length === 0 ? 'SUCCEEDED' : 'FAILED';
+    events.emit('run:end', { runId, state, at: Date.now(), counts });
+    return {
+      runId,
+      rootIds,
+      state,
+      tasks: this.#records,
+      counts,
+      ran: counts.DONE - skipped,
+      skipped,
+      durationMs: performance.now() - t0,
+      failures: this.#failures,
+    };
+  }
+
+  /** Abort running attempts; pending tasks become CANCELLED and never start. */
+  cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    for (const id of this.#ready.drain()) this.#settle(id, 'CANCELLED');
+    for (const c of this.#running.values()) c.abort(new NectarError('CANCELLED', 'the run was cancelled'));
+    for (const r of this.#records.values()) if (r.state === 'PENDING' && !this.#running.has(r.id)) this.#settle(r.id, 'CANCELLED');
+    this.#checkDone();
+  }
+
+  /** New DAG nodes enter the run: complete ones DONE (skipped), the rest PENDING. */
+  #admit(ids: readonly string[]): void {
+    const { events, runId } = this.#o;
+    const announce = events.hasListeners('task:added');
+    for (const id of ids) {
+      const node = this.dag.node(id);
+      const rec: TaskRecord = { id, task: node.task, state: 'PENDING', skipped: false, attempts: 0, deps: node.deps ?? [] };
+      this.#records.set(id, rec);
+      this.#open++;
+      if (announce) events.emit('task:added', { runId, taskId: id, name: node.task.constructor.name, params: node.task.params, deps: rec.deps, at: Date.now() });
+    }
+    for (const id of ids) {
+      const rec = this.#records.get(id) as TaskRecord;
+      if (this.dag.complete.has(id)) {
+        rec.skipped = true;
+        this.#settle(id, 'DONE');
+        continue;
+      }
+      this.#emitState(rec, undefined);
+    }
+    for (const id of ids) {
+      const rec = this.#records.get(id) as TaskRecord;
+      if (rec.state !== 'PENDING') continue;
+      let waiting = 0;
+      let upstreamFailed: string | undefined;
+      for (const d of rec.deps) {
+        const ds = this.#records.get(d)?.state;
+        if (ds === 'DONE') continue;
+        if (ds === 'FAILED' || ds === 'UPSTREAM_FAILED' || ds === 'CANCELLED') upstreamFailed ??= d;
+        waiting++;
+      }
+      if (upstreamFailed) this.#settle(id, 'UPSTREAM_FAILED', undefined, upstreamFailed);
+      else if (this.#cancelled) this.#settle(id, 'CANCELLED');
+      else if (waiting === 0) this.#enqueue(rec);
+      else this.#waitingOn.set(id, waiting);
+    }
+  }
+
+  #enqueue(rec: TaskRecord): void {
+    this.#ready.push(rec.id, optionsOf(rec.task.constructor as never).priority);
+  }
+
+  #pump(): void {
+    while (this.#active < this.#workers) {
+      const resume = this.#resumeQueue.shift();
+      if (resume) {
+        this.#active++;
+        resume();
+        continue;
+      }
+      if (this.#cancelled) return;
+      const id = this.#ready.take((x) => this.#resources.fits(this.#optionsOf(x).resources));
+      if (id === undefined) return;
+      this.#start(this.#records.get(id) as TaskRecord);
+    }
+  }
+
+  #optionsOf(id: string): ReturnType<typeof optionsOf> {
+    return optionsOf((this.#records.get(id) as TaskRecord).task.constructor as never);
+  }
+
+  #start(rec: TaskRecord): void {
+    const opts = optionsOf(rec.task.constructor as never);
+    this.#active++;
+    this.#resources.acquire(opts.resources);
+    rec.attempts++;
+    rec.startedAt ??= Date.now();
+    const ctl = new AbortController();
+    this.#running.set(rec.id, ctl);
+    const prev = rec.state;
+    rec.state = 'RUNNING';
+    this.#emitState(rec, prev);
+    let timer: NodeJS.Timeout | undefined;
+    if (opts.timeout !== undefined) {
+      timer = setTimeout(() => ctl.abort(new NectarError('TIMEOUT', `${rec.task} timed out after ${opts.timeout} ms`)), opts.timeout);
+    }
+    const release = (): void => {
+      if (timer) clearTimeout(timer);
+      this.#running.delete(rec.id);
+      this.#resources.release(opts.resources);
+      this.#active--;
+    };
+    this.#execute(rec, ctl.signal).then(
+      () => {
+        release();
+        this.#settle(rec.id, 'DONE');
+        this.#pump();
+      },
+      (err: unknown) => {
+        release();
+        this.#failed(rec, err, ctl.signal);
+        this.#pump();
+      },
+    );
+  }
+
+  #execute(rec: TaskRecord, signal: AbortSignal): Promise<void> {
+    const shared = this.#o.shared;
+    const existing = shared?.get(rec.id);
+    if (existing) return existing;
+    const opts = optionsOf(rec.task.constructor as never);
+    const kind = opts.executor ?? this.#o.executor ?? 'inprocess';
+    const executor = this.#o.executors[kind];
+    if (!executor) return Promise.reject(new NectarError('BAD_TASK_DEFINITION', `${rec.task} wants the '${kind}' executor, which this run does not have`));
+    const { events, runId, store } = this.#o;
+    const p = executor.execute({
+      runId,
+      task: rec.task,
+      attempt: rec.attempts,
+      store,
+      signal,
+      onLog: (line) => {
+        if (events.hasListeners('task:log')) events.emit('task:log', { runId, taskId: rec.id, line });
+      },
+      require: (tasks) => this.#requireDynamic(rec, tasks),
+    });
+    if (shared) {
+      shared.set(rec.id, p);
+      const drop = (): void => {
+        if (shared.get(rec.id) === p) shared.delete(rec.id);
+      };
+      p.then(drop, drop);
+    }
+    return p;
+  }
+
+  #failed(rec: TaskRecord, err: unknown, signal: AbortSignal): void {
+    const opts = optionsOf(rec.task.constructor as never);
+    const error = serializeError(err);
+    const cancelled = this.#cancelled || (signal.aborted && (signal.reason as NectarError | undefined)?.code === 'CANCELLED');
+    if (cancelled) {
+      this.#settle(rec.id, 'CANCELLED', error);
+      return;
+    }
+    if (rec.attempts <= opts.retries && !isNonRetryable(err)) {
+      const delayMs = retryDelayFor(opts, rec.attempts);
+      this.#o.events.emit('task:retry', { runId: this.#o.runId, taskId: rec.id, attempt: rec.attempts, delayMs, error, at: Date.now() });
+      rec.state = 'PENDING';
+      this.#emitState(rec, 'RUNNING', error);
+      const t = setTimeout(() => {
+        this.#retryTimers.delete(t);
+        if (this.#cancelled) return;
+        this.#enqueue(rec);
+        this.#pump();
+      }, delayMs);
+      this.#retryTimers.add(t);
+      return;
+    }
+    this.#settle(rec.id, 'FAILED', error);
+  }
+
+  /** Move a task to a terminal state and let its dependants know. */
+  #settle(id: string, state: TaskState, error?: SerializedError, cause?: string): void {
+    const rec = this.#records.get(id) as TaskRecord;
+    if (isTerminal(rec.state)) return;
+    const prev = rec.skipped && state === 'DONE' ? undefined : rec.state;
+    rec.state = state;
+    rec.endedAt = Date.now();
+    if (error) rec.error = error;
+    if (state === 'FAILED') this.#failures.push(rec);
+    this.#open--;
+    this.#waitingOn.delete(id);
+    this.#emitState(rec, prev, error, cause);
+    const dependants = this.dag.graph.successors(id) ?? [];
+    if (state === 'DONE') {
+      for (const d of dependants) {
+        const n = this.#waitingOn.get(d);
+        if (n === undefined) continue;
+        if (n <= 1) {
+          this.#waitingOn.delete(d);
+          this.#enqueue(this.#records.get(d) as TaskRecord);
+        } else this.#waitingOn.set(d, n - 1);
+      }
+    } else {
+      // Iterative, so a 100,000-deep chain does not overflow the stack.
+      const stack = [...dependants];
+      while (stack.length > 0) {
+        const d = stack.pop() as string;
+        const r = this.#records.get(d);
+        if (!r || r.state !== 'PENDING' || this.#running.has(d)) continue;
+        r.state = state === 'CANCELLED' ? 'CANCELLED' : 'UPSTREAM_FAILED';
+        r.endedAt = Date.now();
+        this.#open--;
+        this.#waitingOn.delete(d);
+        this.#emitState(r, 'PENDING', undefined, cause ?? id);
+        stack.push(...(this.dag.graph.successors(d) ?? []));
+      }
+    }
+    this.#notifyWaiters();
+    this.#checkDone();
+  }
+
+  #emitState(rec: TaskRecord, previous: TaskState | undefined, error?: SerializedError, cause?: string): void {
+    const { events, runId } = this.#o;
+    if (!events.hasListeners('task:state')) return;
+    const payload: Parameters<typeof events.emit<'task:state'>>[1] = { runId, taskId: rec.id, state: rec.state, previous, at: Date.now(), attempt: rec.attempts };
+    if (rec.skipped) payload.skipped = true;
+    if (error) payload.error = error;
+    if (cause) payload.cause = cause;
+    events.emit('task:state', payload);
+  }
+
+  /** ctx.require(): add the tasks to the DAG, free the caller's slot while they run, resume when all are DONE. */
+  async #requireDynamic(requester: TaskRecord, tasks: readonly AnyTask[]): Promise<void> {
+    const ids = new Set(tasks.map((t) => t.id));
+    const added = await this.dag.expand(tasks);
+    // Edges for the picture of the run; the requester is running, so they gate nothing.
+    for (const id of ids) {
+      if (!this.dag.graph.hasEdge(id, requester.id)) {
+        this.dag.graph.setEdge(id, requester.id);
+        requester.deps.push(id);
+      }
+    }
+    this.#admit(added);
+    this.#active--;
+    const wait = new Promise<void>((resolve, reject) => this.#waiters.add({ ids, resolve, reject }));
+    this.#notifyWaiters();
+    this.#pump();
+    let error: unknown;
+    try {
+      await wait;
+    } catch (e) {
+      error = e;
+    }
+    // Take a slot again before going on (resumed tasks come before new ones).
+    await new Promise<void>((res) => {
+      this.#resumeQueue.push(res);
+      this.#pump();
+    });
+    if (error) throw error;
+  }
+
+  #notifyWaiters(): void {
+    for (const w of this.#waiters) {
+      let allDone = true;
+      for (const id of w.ids) {
+        const s = this.#records.get(id)?.state;
+        if (s === 'DONE') continue;
+        allDone = false;
+        if (s === 'FAILED' || s === 'UPSTREAM_FAILED' || s === 'CANCELLED') {
+          this.#waiters.delete(w);
+          w.reject(new NectarError('TASK_FAILED', `dynamic requirement ${id} ended ${s}`));
+          break;
+        }
+      }
+      if (allDone) {
+        this.#waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+
+  #checkDone(): void {
+    if (this.#open === 0 && this.#finish) {
+      const f = this.#finish;
+      this.#finish = undefined;
+      f();
+    }
+  }
+}
