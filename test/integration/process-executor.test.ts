@@ -1,0 +1,117 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Runtime } from '../../src/runtime/runtime';
+import { makeRuntime, rmDir, tempDir, writeChains } from '../helpers/runtime';
+
+const CHAIN = `
+import { writeFileSync } from 'node:fs';
+import { p, task, type RunContext } from 'nectar';
+
+function spin(ms: number): number {
+  const end = Date.now() + ms;
+  let x = 0;
+  while (Date.now() < end) x += Math.sqrt(x + 1);
+  return x;
+}
+
+/** CPU-bound: would freeze an event loop. */
+export class CrunchTask extends task({ ms: p.int() }, { executor: 'process' }) {
+  async run(ctx: RunContext<CrunchTask>) {
+    spin(this.params.ms);
+    ctx.log.info({ pid: process.pid }, 'crunched');
+    await ctx.output.write(String(process.pid));
+  }
+}
+
+/** Spins forever, ignoring any signal: only killing its process stops it. */
+export class RunawayTask extends task({ pidFile: p.string() }, { executor: 'process', timeout: 300 }) {
+  async run(ctx: RunContext<RunawayTask>) {
+    writeFileSync(this.params.pidFile, String(process.pid));
+    await ctx.output.write('written before the spin');
+    spin(60_000);
+  }
+}
+
+export class BoomTask extends task({}, { executor: 'process' }) {
+  run() {
+    throw new Error('boom in a worker');
+  }
+}
+
+export class PlainTask extends task({ i: p.int() }) {
+  async run(ctx: RunContext<PlainTask>) {
+    await ctx.output.write(\`\${this.params.i}:\${process.pid}\`);
+  }
+}
+
+/** Asks for requirements from inside a worker process. */
+export class AskTask extends task({ n: p.int() }, { executor: 'process' }) {
+  async run(ctx: RunContext<AskTask>) {
+    const outs = await ctx.require(Array.from({ length: this.params.n }, (_, i) => new PlainTask({ i })));
+    const texts = await Promise.all(outs.map((o) => o.readText()));
+    await ctx.output.write(texts.map((t) => t.split(':')[0]).join(','));
+  }
+}
+`;
+
+describe('worker-process executor', () => {
+  let dir: string;
+  let rt: Runtime;
+  beforeAll(() => {
+    dir = tempDir();
+    rt = makeRuntime(writeChains(dir, { 'proc/work_chain.ts': CHAIN }), join(dir, 'targets'));
+  });
+  afterAll(async () => {
+    await rt.close();
+    rmDir(dir);
+  });
+
+  const read = (id: string): string => readFileSync(join(dir, 'targets/chains', id, 'out.txt'), 'utf8');
+
+  it('runs a CPU-heavy task in a child process without freezing this one', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    const t = rt.instantiate('proc/CrunchTask', { ms: '600' });
+    const r = await rt.run(t);
+    clearInterval(timer);
+    expect(r.state).toBe('SUCCEEDED');
+    expect(Number(read(t.id))).not.toBe(process.pid);
+    expect(ticks).toBeGreaterThan(10); // the event loop kept turning while the task spun
+    expect(readFileSync(join(dir, 'targets/chains', t.id, 'log'), 'utf8')).toContain('crunched');
+  });
+
+  it('kills a task that runs past its timeout, and its output is gone', async () => {
+    const pidFile = join(dir, 'runaway.pid');
+    const t = rt.instantiate('proc/RunawayTask', { pidFile });
+    const r = await rt.run(t);
+    expect(r.state).toBe('FAILED');
+    expect(r.failures[0]?.error?.code).toBe('TIMEOUT');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((res) => setTimeout(res, 100));
+    expect(() => process.kill(pid, 0)).toThrow(); // no such process: it really stopped
+    expect(existsSync(join(dir, 'targets/chains', t.id, 'out.txt'))).toBe(false);
+    expect(readFileSync(join(dir, 'targets/chains', t.id, 'log'), 'utf8')).toContain('timed out');
+  });
+
+  it('brings a task error back with its stack', async () => {
+    const r = await rt.run(rt.instantiate('proc/BoomTask'));
+    expect(r.state).toBe('FAILED');
+    expect(r.failures[0]?.error?.message).toBe('boom in a worker');
+    expect(r.failures[0]?.error?.stack).toContain('work_chain.ts');
+  });
+
+  it('runs every task of a run in workers when the run asks for it', async () => {
+    const t = rt.instantiate('proc/PlainTask', { i: 7 });
+    const r = await rt.run(t, { executor: 'process' });
+    expect(r.state).toBe('SUCCEEDED');
+    const [, pid] = read(t.id).split(':');
+    expect(Number(pid)).not.toBe(process.pid);
+  });
+
+  it('serves dynamic requirements asked for inside a worker', async () => {
+    const t = rt.instantiate('proc/AskTask', { n: 3 });
+    const r = await rt.run(t, { workers: 1 });
+    expect(r.state).toBe('SUCCEEDED');
+    expect(read(t.id)).toBe('0,1,2');
+  });
+});

@@ -1,0 +1,348 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NonRetryableError, type RunContext, defineChain, p, task } from '../../src/index';
+import type { NectarEventMap } from '../../src/core/events';
+import type { Runtime } from '../../src/runtime/runtime';
+import { makeRuntime, rmDir, tempDir, writeChains } from '../helpers/runtime';
+
+/** Shared state the test tasks report into (reset per test). */
+const probe = { ran: [] as string[], active: 0, maxActive: 0, activeByRes: 0, maxByRes: 0, failAt: new Set<number>(), attempts: new Map<string, number>() };
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((res, rej) => {
+    const t = setTimeout(res, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      rej(signal.reason);
+    });
+  });
+
+/** Step i of a linear chain; fails while i is in probe.failAt. */
+class StepTask extends task({ i: p.int({ min: 0 }) }) {
+  requires() {
+    return this.params.i > 0 ? new StepTask({ i: this.params.i - 1 }) : undefined;
+  }
+  async run(ctx: RunContext<StepTask>) {
+    probe.ran.push(`step${this.params.i}`);
+    if (probe.failAt.has(this.params.i)) throw new Error(`step ${this.params.i} broke`);
+    const prev = ctx.input ? await (ctx.input as unknown as { readText(): Promise<string> }).readText() : '';
+    await ctx.output.write(`${prev}${this.params.i};`);
+  }
+}
+
+class SlowTask extends task({ i: p.int(), ms: p.int({ default: 30 }) }) {
+  async run(ctx: RunContext<SlowTask>) {
+    probe.ran.push(`slow${this.params.i}`);
+    probe.active++;
+    probe.maxActive = Math.max(probe.maxActive, probe.active);
+    try {
+      await sleep(this.params.ms, ctx.signal);
+      await ctx.output.write('ok');
+    } finally {
+      probe.active--;
+    }
+  }
+}
+
+class DbTask extends task({ i: p.int() }, { resources: { db: 1 } }) {
+  async run(ctx: RunContext<DbTask>) {
+    probe.activeByRes++;
+    probe.maxByRes = Math.max(probe.maxByRes, probe.activeByRes);
+    await sleep(20);
+    probe.activeByRes--;
+    await ctx.output.write('db');
+  }
+}
+
+class FanTask extends task({ n: p.int(), kind: p.enum(['slow', 'db'] as const) }) {
+  requires() {
+    return Array.from({ length: this.params.n }, (_, i) => (this.params.kind === 'slow' ? new SlowTask({ i }) : new DbTask({ i })));
+  }
+  async run(ctx: RunContext<FanTask>) {
+    await ctx.output.write(String(ctx.input.length));
+  }
+}
+
+class FlakyTask extends task({ failures: p.int() }, { retries: 3, retryDelay: 10 }) {
+  async run(ctx: RunContext<FlakyTask>) {
+    const n = (probe.attempts.get(this.id) ?? 0) + 1;
+    probe.attempts.set(this.id, n);
+    if (n <= this.params.failures) throw new Error(`flaky failure ${n}`);
+    await ctx.output.write(`succeeded on attempt ${ctx.attempt}`);
+  }
+}
+
+class FatalTask extends task({}, { retries: 5, retryDelay: 10 }) {
+  async run() {
+    probe.attempts.set('fatal', (probe.attempts.get('fatal') ?? 0) + 1);
+    throw new NonRetryableError('bad input data');
+  }
+}
+
+class HangTask extends task({ ignoreSignal: p.bool({ default: false }) }, { timeout: 100 }) {
+  async run(ctx: RunContext<HangTask>) {
+    if (this.params.ignoreSignal) await sleep(400);
+    else await sleep(10_000, ctx.signal);
+    await ctx.output.write('too late');
+  }
+}
+
+/** Two branches under one root: `bad` fails, `good` must still run. */
+class BranchTask extends task({ name: p.string(), fail: p.bool({ default: false }) }) {
+  async run(ctx: RunContext<BranchTask>) {
+    probe.ran.push(this.params.name);
+    if (this.params.fail) throw new Error(`${this.params.name} failed`);
+    await ctx.output.write(this.params.name);
+  }
+}
+class JoinTask extends task({}) {
+  requires() {
+    return { good: new BranchTask({ name: 'good' }), bad: new BranchTask({ name: 'bad', fail: true }) };
+  }
+  async run(ctx: RunContext<JoinTask>) {
+    await ctx.output.write('joined');
+  }
+}
+class AfterGoodTask extends task({}) {
+  requires() {
+    return new BranchTask({ name: 'good' });
+  }
+  async run(ctx: RunContext<AfterGoodTask>) {
+    await ctx.output.write('after good');
+  }
+}
+class TopTask extends task({}) {
+  requires() {
+    return [new JoinTask(), new AfterGoodTask()];
+  }
+  async run(ctx: RunContext<TopTask>) {
+    await ctx.output.write('top');
+  }
+}
+
+class LowTask extends task({ i: p.int() }, { priority: 0 }) {
+  async run(ctx: RunContext<LowTask>) {
+    probe.ran.push(`low${this.params.i}`);
+    await ctx.output.write('low');
+  }
+}
+class HighTask extends task({ i: p.int() }, { priority: 10 }) {
+  async run(ctx: RunContext<HighTask>) {
+    probe.ran.push(`high${this.params.i}`);
+    await ctx.output.write('high');
+  }
+}
+class MixTask extends task({}) {
+  requires() {
+    return [new LowTask({ i: 1 }), new LowTask({ i: 2 }), new HighTask({ i: 1 }), new HighTask({ i: 2 })];
+  }
+  async run(ctx: RunContext<MixTask>) {
+    await ctx.output.write('mix');
+  }
+}
+
+/** Asks for its requirements from inside run (dynamic dependencies). */
+class DynamicTask extends task({ n: p.int() }) {
+  async run(ctx: RunContext<DynamicTask>) {
+    const outs = await ctx.require(Array.from({ length: this.params.n }, (_, i) => new StepTask({ i })));
+    const texts = await Promise.all(outs.map((t) => t.readText()));
+    await ctx.output.write(texts.join('|'));
+  }
+}
+
+class NoWriteTask extends task({}) {
+  async run() {}
+}
+
+class CycleATask extends task({}) {
+  requires() {
+    return new CycleBTask();
+  }
+  run() {}
+}
+class CycleBTask extends task({}) {
+  requires() {
+    return new CycleATask();
+  }
+  run() {}
+}
+
+defineChain('unit', 'sched_chain', {
+  StepTask, SlowTask, DbTask, FanTask, FlakyTask, FatalTask, HangTask, BranchTask, JoinTask, AfterGoodTask, TopTask, LowTask, HighTask, MixTask, DynamicTask, NoWriteTask, CycleATask, CycleBTask,
+});
+
+describe('scheduler', () => {
+  let dir: string;
+  let rt: Runtime;
+  beforeEach(() => {
+    dir = tempDir();
+    rt = makeRuntime(writeChains(dir, {}), join(dir, 'targets'));
+    probe.ran = [];
+    probe.active = probe.maxActive = probe.activeByRes = probe.maxByRes = 0;
+    probe.failAt = new Set();
+    probe.attempts = new Map();
+  });
+  afterEach(async () => {
+    await rt.close();
+    rmDir(dir);
+  });
+
+  const read = (t: { id: string }, name = 'out.txt'): string => readFileSync(join(dir, 'targets/chains', t.id, name), 'utf8');
+
+  it('runs in dependency order and writes outputs, params.json and log', async () => {
+    const root = new StepTask({ i: 4 });
+    const r = await rt.run(root);
+    expect(r.state).toBe('SUCCEEDED');
+    expect(probe.ran).toEqual(['step0', 'step1', 'step2', 'step3', 'step4']);
+    expect(read(root)).toBe('0;1;2;3;4;');
+    expect(JSON.parse(read(root, 'params.json'))).toEqual({ i: 4 });
+    const logLines = read(root, 'log').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; task: string });
+    expect(logLines[0]?.msg).toContain('started');
+    expect(logLines.every((l) => l.task === root.id)).toBe(true);
+  });
+
+  it('a second run executes nothing', async () => {
+    await rt.run(new StepTask({ i: 4 }));
+    probe.ran = [];
+    const r = await rt.run(new StepTask({ i: 4 }));
+    expect(r.state).toBe('SUCCEEDED');
+    expect(probe.ran).toEqual([]);
+    expect(r.ran).toBe(0);
+    expect(r.skipped).toBe(1); // the complete root: its requirements are not even looked at
+  });
+
+  it('resumes a 5-step chain at the failed step after the fix', async () => {
+    probe.failAt.add(2);
+    const r1 = await rt.run(new StepTask({ i: 4 }));
+    expect(r1.state).toBe('FAILED');
+    expect(probe.ran).toEqual(['step0', 'step1', 'step2']);
+    expect(r1.failures.map((f) => f.id)).toEqual([new StepTask({ i: 2 }).id]);
+    expect(r1.failures[0]?.error?.message).toBe('step 2 broke');
+    expect(r1.failures[0]?.error?.stack).toContain('scheduler.test.ts');
+    expect(r1.counts.UPSTREAM_FAILED).toBe(2);
+    expect(() => read(new StepTask({ i: 2 }))).toThrow(); // no output from the failed step
+    expect(read(new StepTask({ i: 2 }), 'log')).toContain('step 2 broke'); // but its log is there
+    probe.failAt.clear();
+    probe.ran = [];
+    const r2 = await rt.run(new StepTask({ i: 4 }));
+    expect(r2.state).toBe('SUCCEEDED');
+    expect(probe.ran).toEqual(['step2', 'step3', 'step4']);
+    expect(read(new StepTask({ i: 4 }))).toBe('0;1;2;3;4;');
+  });
+
+  it('marks dependants UPSTREAM_FAILED while independent branches go on', async () => {
+    const events: NectarEventMap['task:state'][] = [];
+    rt.events.on('task:state', (e) => events.push(e));
+    const r = await rt.run(new TopTask(), { workers: 1 });
+    expect(r.state).toBe('FAILED');
+    const state = (t: { id: string }): string | undefined => r.tasks.get(t.id)?.state;
+    expect(state(new BranchTask({ name: 'bad', fail: true }))).toBe('FAILED');
+    expect(state(new BranchTask({ name: 'good' }))).toBe('DONE');
+    expect(state(new AfterGoodTask())).toBe('DONE');
+    expect(state(new JoinTask())).toBe('UPSTREAM_FAILED');
+    expect(state(new TopTask())).toBe('UPSTREAM_FAILED');
+    const join = events.find((e) => e.taskId === new JoinTask().id && e.state === 'UPSTREAM_FAILED');
+    expect(join?.cause).toBe(new BranchTask({ name: 'bad', fail: true }).id);
+  });
+
+  it('runs at most N tasks at once', async () => {
+    const r = await rt.run(new FanTask({ n: 12, kind: 'slow' }), { workers: 3 });
+    expect(r.state).toBe('SUCCEEDED');
+    expect(probe.maxActive).toBe(3);
+  });
+
+  it('limits tasks holding a resource', async () => {
+    const r = await rt.run(new FanTask({ n: 8, kind: 'db' }), { workers: 8, resources: { db: 2 } });
+    expect(r.state).toBe('SUCCEEDED');
+    expect(probe.maxByRes).toBe(2);
+  });
+
+  it('retries with backoff, then succeeds', async () => {
+    const retries: number[] = [];
+    rt.events.on('task:retry', (e) => retries.push(e.delayMs));
+    const t = new FlakyTask({ failures: 2 });
+    const r = await rt.run(t);
+    expect(r.state).toBe('SUCCEEDED');
+    expect(r.tasks.get(t.id)?.attempts).toBe(3);
+    expect(retries).toEqual([10, 20]);
+    expect(read(t)).toBe('succeeded on attempt 3');
+  });
+
+  it('gives up after the retries and does not retry a NonRetryableError', async () => {
+    const r = await rt.run(new FlakyTask({ failures: 10 }));
+    expect(r.state).toBe('FAILED');
+    expect(r.failures[0]?.attempts).toBe(4);
+    const f = await rt.run(new FatalTask());
+    expect(f.state).toBe('FAILED');
+    expect(probe.attempts.get('fatal')).toBe(1);
+    expect(f.failures[0]?.error?.message).toBe('bad input data');
+  });
+
+  it('times out a task and leaves no output, even one that ignores the signal', async () => {
+    for (const ignoreSignal of [false, true]) {
+      const t = new HangTask({ ignoreSignal });
+      const started = Date.now();
+      const r = await rt.run(t);
+      expect(Date.now() - started).toBeLessThan(350);
+      expect(r.state).toBe('FAILED');
+      expect(r.failures[0]?.error?.code).toBe('TIMEOUT');
+    }
+    await sleep(450); // the task that ignored its signal tries to write now, and must not be able to
+    expect(() => read(new HangTask({ ignoreSignal: true }))).toThrow();
+    expect(() => read(new HangTask({ ignoreSignal: false }))).toThrow();
+  });
+
+  it('runs higher priority tasks first', async () => {
+    await rt.run(new MixTask(), { workers: 1 });
+    expect(probe.ran).toEqual(['high1', 'high2', 'low1', 'low2']);
+  });
+
+  it('runs dynamic dependencies requested from run, even with one worker', async () => {
+    const t = new DynamicTask({ n: 3 });
+    const r = await rt.run(t, { workers: 1 });
+    expect(r.state).toBe('SUCCEEDED');
+    expect(read(t)).toBe('0;|0;1;|0;1;2;');
+    expect(r.tasks.get(t.id)?.deps).toHaveLength(3);
+  });
+
+  it('fails a task whose run() did not write its outputs', async () => {
+    const r = await rt.run(new NoWriteTask());
+    expect(r.failures[0]?.error?.message).toContain('did not write out.txt');
+  });
+
+  it('reports a cycle naming its tasks', async () => {
+    await expect(rt.run(new CycleATask())).rejects.toThrow(/cycle: unit\/sched_chain\/CycleATask\/\w+ -> unit\/sched_chain\/CycleBTask\/\w+ -> unit\/sched_chain\/CycleATask/);
+  });
+
+  it('cancels: running tasks are aborted, pending ones never start', async () => {
+    const ctl = new AbortController();
+    const states: string[] = [];
+    rt.events.on('task:state', (e) => states.push(e.state));
+    setTimeout(() => ctl.abort(), 50);
+    const r = await rt.run(new FanTask({ n: 10, kind: 'slow' }), { workers: 2, signal: ctl.signal });
+    expect(r.state).toBe('CANCELLED');
+    expect(r.counts.CANCELLED).toBe(r.tasks.size - r.counts.DONE);
+    expect(r.counts.DONE).toBeLessThan(10);
+    expect(probe.active).toBe(0);
+  });
+
+  it('emits a typed event for every state change', async () => {
+    const seen: string[] = [];
+    rt.events.on('task:state', (e) => seen.push(`${e.taskId.split('/')[2]}:${e.previous ?? '-'}>${e.state}`));
+    rt.events.on('task:state', () => {
+      throw new Error('a broken listener must not break the run');
+    });
+    const r = await rt.run(new StepTask({ i: 1 }));
+    expect(r.state).toBe('SUCCEEDED');
+    expect(seen).toEqual(['StepTask:->PENDING', 'StepTask:->PENDING', 'StepTask:PENDING>RUNNING', 'StepTask:RUNNING>DONE', 'StepTask:PENDING>RUNNING', 'StepTask:RUNNING>DONE']);
+  });
+
+  it('shares one execution between two runs needing the same task at once', async () => {
+    const [a, b] = await Promise.all([rt.run(new FanTask({ n: 4, kind: 'slow' })), rt.run(new SlowTask({ i: 2 }))]);
+    expect(a.state).toBe('SUCCEEDED');
+    expect(b.state).toBe('SUCCEEDED');
+    // SlowTask i=2 ran once: the second run waited on the first's execution.
+    expect(probe.ran.filter((x) => x === 'slow2')).toHaveLength(1);
+    expect(probe.ran).toHaveLength(4);
+  });
+});
