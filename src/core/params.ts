@@ -12,7 +12,9 @@ export type JsonSchema = { [key: string]: Json };
  * "2012-01-05" is a date), canonical normal forms and a per-kind JSON Schema are the whole
  * job, and generic coercion (e.g. `Boolean("false")`) gets exactly those wrong.
  */
-export interface Param<T extends Json> {
+export interface Param<T extends Json, D extends boolean = boolean> {
+  /** Type-level only: whether a default exists (then the parameter may be left out). */
+  readonly __hasDefault?: D;
   readonly kind: string;
   readonly default: T | undefined;
   readonly description: string | undefined;
@@ -29,13 +31,16 @@ interface Common<T> {
 /** Thrown inside `parse`; turned into a BAD_PARAM error naming the parameter. */
 class Invalid extends Error {}
 
-function make<T extends Json>(
+/** Whether options carry a default, at the type level. */
+type HasDefault<O> = O extends { default: unknown } ? true : false;
+
+function make<T extends Json, D extends boolean>(
   kind: string,
   opts: Common<T>,
   parse: (raw: unknown) => T,
   schema: JsonSchema,
-): Param<T> {
-  const p: Param<T> = {
+): Param<T, D> {
+  const p: Param<T, D> = {
     kind,
     default: undefined,
     description: opts.description,
@@ -94,7 +99,7 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** The parameter kinds. */
 export const p = {
-  string(o: StringOpts = {}): Param<string> {
+  string<const O extends StringOpts = {}>(o: O = {} as O): Param<string, HasDefault<O>> {
     const s: JsonSchema = { type: 'string' };
     if (o.pattern) s['pattern'] = o.pattern.source;
     if (o.minLength !== undefined) s['minLength'] = o.minLength;
@@ -112,15 +117,15 @@ export const p = {
     }, s);
   },
 
-  int(o: NumberOpts = {}): Param<number> {
+  int<const O extends NumberOpts = {}>(o: O = {} as O): Param<number, HasDefault<O>> {
     return make('int', o, (raw) => bounds(parseNumber(raw, true), o.min, o.max), numberSchema('integer', o));
   },
 
-  float(o: NumberOpts = {}): Param<number> {
+  float<const O extends NumberOpts = {}>(o: O = {} as O): Param<number, HasDefault<O>> {
     return make('float', o, (raw) => bounds(parseNumber(raw, false), o.min, o.max), numberSchema('number', o));
   },
 
-  bool(o: Common<boolean> = {}): Param<boolean> {
+  bool<const O extends Common<boolean> = {}>(o: O = {} as O): Param<boolean, HasDefault<O>> {
     return make('bool', o, (raw) => {
       if (typeof raw === 'boolean') return raw;
       if (typeof raw === 'string') {
@@ -133,7 +138,7 @@ export const p = {
   },
 
   /** A calendar date, normalised to `YYYY-MM-DD`. Accepts that string or a Date (its UTC day). */
-  date(o: Common<string> & { min?: string; max?: string } = {}): Param<string> {
+  date<const O extends Common<string> & { min?: string; max?: string } = {}>(o: O = {} as O): Param<string, HasDefault<O>> {
     const s: JsonSchema = { type: 'string', format: 'date' };
     if (o.min !== undefined) s['formatMinimum'] = o.min;
     if (o.max !== undefined) s['formatMaximum'] = o.max;
@@ -152,16 +157,16 @@ export const p = {
   },
 
   /** One of a fixed set of strings. */
-  enum<const V extends string>(values: readonly V[], o: Common<V> = {}): Param<V> {
-    return make<V>('enum', o, (raw) => {
+  enum<const V extends string, const O extends Common<V> = {}>(values: readonly V[], o: O = {} as O): Param<V, HasDefault<O>> {
+    return make('enum', o, (raw) => {
       if (typeof raw === 'string' && (values as readonly string[]).includes(raw)) return raw as V;
       throw new Invalid(`must be one of ${values.join(', ')}, got ${describe(raw)}`);
     }, { type: 'string', enum: [...values] });
   },
 
   /** A list of one kind; from a string, comma-separated or a JSON array. Order is kept. */
-  list<T extends Json>(of: Param<T>, o: Common<T[]> = {}): Param<T[]> {
-    return make<T[]>('list', o, (raw) => {
+  list<T extends Json, const O extends Common<T[]> = {}>(of: Param<T>, o: O = {} as O): Param<T[], HasDefault<O>> {
+    return make('list', o, (raw) => {
       let items: unknown[];
       if (Array.isArray(raw)) items = raw;
       else if (typeof raw === 'string') {
@@ -181,16 +186,24 @@ export const p = {
 };
 
 /** A task's parameter declaration: names to kinds. */
-export type ParamSchema = { readonly [name: string]: Param<Json> };
+export type ParamSchema = { readonly [name: string]: Param<Json, boolean> };
 
-type ValueOf<P> = P extends Param<infer T> ? T : never;
-type HasDefault<P> = P extends Param<Json> ? (undefined extends P['default'] ? false : true) : false;
+type ValueOf<P> = P extends Param<infer T, boolean> ? T : never;
+type Defaulted<P> = P extends Param<Json, true> ? true : false;
+type Simplify<T> = { [K in keyof T]: T[K] };
 
 /** The normalised parameter values a task sees as `this.params`. */
 export type ParamsOf<S extends ParamSchema> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
-/** What a caller may pass: typed values or their strings; every parameter is optional where a default exists at run time. */
-export type ParamsInput<S extends ParamSchema> = { [K in keyof S]?: ValueOf<S[K]> | string };
+/** What a caller may pass: typed values or their strings; parameters with a default may be left out. */
+export type ParamsInput<S extends ParamSchema> = Simplify<
+  { [K in keyof S as Defaulted<S[K]> extends true ? never : K]: ValueOf<S[K]> | string } & {
+    [K in keyof S as Defaulted<S[K]> extends true ? K : never]?: ValueOf<S[K]> | string;
+  }
+>;
+
+/** The constructor arguments of a task: optional when every parameter has a default. */
+export type ParamsArgs<S extends ParamSchema> = {} extends ParamsInput<S> ? [params?: ParamsInput<S>] : [params: ParamsInput<S>];
 
 export interface ParamProblem {
   param: string;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { NectarError } from './errors';
 import { type Json, type TaskLocation, paramsHash, taskId } from './identity';
 import { type ResolvedOptions, type TaskOptions, resolveOptions } from './options';
-import { type ParamSchema, type ParamsInput, type ParamsOf, normalizeParams, paramsJsonSchema, type JsonSchema } from './params';
+import { type ParamSchema, type ParamsArgs, type ParamsOf, normalizeParams, paramsJsonSchema, type JsonSchema } from './params';
 import { type Shape, flattenShape } from './shape';
 import { type Target, type TargetStore, assertSafeKey } from './target';
 
@@ -13,8 +13,12 @@ const LOCATION = Symbol.for('nectar.task.location');
 export class OutputSpec {
   constructor(readonly name: string) {
     assertSafeKey(name);
+    if (RESERVED_NAMES.has(name)) throw new NectarError('BAD_TASK_DEFINITION', `output name '${name}' is reserved: nectar writes it beside the outputs`);
   }
 }
+
+/** Files nectar itself writes in every task folder. */
+const RESERVED_NAMES = new Set(['params.json', 'log']);
 
 export function isOutputSpec(x: unknown): x is OutputSpec {
   return x instanceof OutputSpec;
@@ -77,7 +81,7 @@ export type AnyTask = Task<{ readonly [key: string]: Json }>;
 
 /** A task class as the runtime sees it. */
 export interface TaskClass {
-  new (params?: { readonly [key: string]: unknown }): AnyTask;
+  new (...args: never[]): AnyTask;
   readonly name: string;
   readonly paramSchema: ParamSchema;
   readonly options: TaskOptions;
@@ -157,11 +161,16 @@ export function task<const S extends ParamSchema>(schema: S, options: TaskOption
   abstract class Defined extends Task<ParamsOf<S>> {
     static override readonly paramSchema: ParamSchema = schema;
     static override readonly options: TaskOptions = options;
-    constructor(params: ParamsInput<S> = {}) {
-      super(params);
+    constructor(...args: ParamsArgs<S>) {
+      super(args[0] ?? {});
     }
   }
   return Defined;
+}
+
+/** A task from raw parameters (strings or typed values), as the CLI, the API and workers create them. */
+export function construct(cls: TaskClass, params: { readonly [key: string]: unknown } = {}): AnyTask {
+  return new (cls as unknown as new (p: { readonly [key: string]: unknown }) => AnyTask)(params);
 }
 
 /** True for classes extending Task (checked by brand, so it holds across module copies). */

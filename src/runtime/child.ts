@@ -1,5 +1,5 @@
 import { NectarError, serializeError } from '../core/errors';
-import type { AnyTask } from '../core/task';
+import { type AnyTask, type TaskClass, construct } from '../core/task';
 import { loadChain } from '../discovery/discover';
 import type { FromChild, TaskRef, ToChild } from '../executors/child-protocol';
 import { runAttemptHere } from '../executors/run-attempt';
@@ -16,7 +16,7 @@ export function childMain(): void {
   };
   const config = loadConfig();
   const store = new LocalTargetStore(config.targets);
-  const loaded = new Map<string, Map<string, AnyTask['constructor']>>();
+  const loaded = new Map<string, Map<string, TaskClass>>();
   const requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
   let nextReq = 1;
 
@@ -29,9 +29,9 @@ export function childMain(): void {
       classes = new Map(found.map((f) => [f.name, f.cls]));
       loaded.set(r.file, classes);
     }
-    const cls = classes.get(r.name) as (new (p: Record<string, unknown>) => AnyTask) | undefined;
+    const cls = classes.get(r.name);
     if (!cls) throw new NectarError('UNKNOWN_TASK', `worker process: ${r.file} exports no task ${r.name}`);
-    return new cls(r.params);
+    return construct(cls, r.params);
   };
 
   process.on('message', (m: ToChild) => {

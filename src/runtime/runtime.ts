@@ -6,7 +6,7 @@ import { EventBus } from '../core/events';
 import type { Executor } from '../core/executor';
 import type { ExecutorKind } from '../core/options';
 import type { TargetStore } from '../core/target';
-import type { AnyTask } from '../core/task';
+import { type AnyTask, construct } from '../core/task';
 import { Dag } from '../dag/graph';
 import { discover } from '../discovery/discover';
 import type { DiscoveredTask, Registry } from '../discovery/registry';
@@ -73,7 +73,7 @@ export class Runtime {
   }
 
   instantiateFrom(found: DiscoveredTask, params: Readonly<Record<string, unknown>>): AnyTask {
-    return new found.cls(params);
+    return construct(found.cls, params);
   }
 
   /** Executors by kind; the process pool starts on first use. */

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, rmDir, tempDir, writeChains } from '../helpers/runtime';
 
@@ -11,6 +11,18 @@ export class GreetTask extends task({ name: p.string(), times: p.int({ default: 
 export class LoudTask extends task({ name: p.string() }) {
   requires() { return new GreetTask({ name: this.params.name }); }
   async run(ctx: RunContext<LoudTask>) { await ctx.output.write((await ctx.input.readText()).toUpperCase()); }
+}
+/** Streams 40 chunks slowly; drops a marker file halfway so a test can kill it mid-write. */
+export class SlowWriteTask extends task({ marker: p.string() }) {
+  async run(ctx: RunContext<SlowWriteTask>) {
+    const w = ctx.output.open();
+    for (let i = 0; i < 40; i++) {
+      w.write('chunk ' + i + '\\n');
+      if (i === 20) require('node:fs').writeFileSync(this.params.marker, 'half');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await w.commit();
+  }
 }
 export class BrokenTask extends task({}) {
   requires() { return new GreetTask({ name: 'x' }); }
@@ -38,7 +50,7 @@ describe('nectar CLI', () => {
     expect(text.code).toBe(0);
     expect(text.out).toContain('cli/GreetTask  (greet_chain)  name times=1');
     const json = JSON.parse(nectar(['list', '--json']).out) as { tasks: { ref: string; params: { required: string[] } }[] };
-    expect(json.tasks.map((t) => t.ref)).toEqual(['cli/greet_chain/BrokenTask', 'cli/greet_chain/GreetTask', 'cli/greet_chain/LoudTask']);
+    expect(json.tasks.map((t) => t.ref)).toEqual(['cli/greet_chain/BrokenTask', 'cli/greet_chain/GreetTask', 'cli/greet_chain/LoudTask', 'cli/greet_chain/SlowWriteTask']);
     expect(json.tasks[1]?.params.required).toEqual(['name']);
   });
 
@@ -109,5 +121,25 @@ describe('nectar CLI', () => {
     const json = JSON.parse(nectar(['graph', 'cli/LoudTask', '-p', 'name=bo', '--format', 'json']).out) as { nodes: { task: string; deps: string[] }[]; edges: unknown[] };
     expect(json.nodes.map((n) => n.task)).toEqual(['GreetTask', 'LoudTask']);
     expect(json.edges).toHaveLength(1);
+  });
+
+  it('leaves no partial output when killed with SIGKILL mid-write, and the rerun completes', async () => {
+    const marker = join(dir, 'half.marker');
+    const child = spawn(process.execPath, [join(REPO, 'bin/nectar.js'), 'run', 'cli/SlowWriteTask', '-p', `marker=${marker}`], { env, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    for (let i = 0; i < 2000 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 5));
+    if (!existsSync(marker)) throw new Error(`the task never got halfway: ${stderr}`);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const plan = JSON.parse(nectar(['plan', 'cli/SlowWriteTask', '-p', `marker=${marker}`, '--json']).out) as { plan: { id: string; action: string }[] };
+    const id = plan.plan[0]?.id as string;
+    expect(plan.plan[0]?.action).toBe('run');
+    const folder = join(dir, 'targets/chains', id);
+    expect(readdirSync(folder).filter((f) => !f.startsWith('.'))).toEqual(['params.json']); // no out.txt, no log yet
+    const rerun = nectar(['run', 'cli/SlowWriteTask', '-p', `marker=${marker}`]);
+    expect(rerun.code).toBe(0);
+    const text = readFileSync(join(folder, 'out.txt'), 'utf8');
+    expect(text.split('\n')).toHaveLength(41);
   });
 });

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { construct } from '../../src/core/task';
 import { discover } from '../../src/discovery/discover';
 import { rmDir, tempDir, writeChains } from '../helpers/runtime';
 
@@ -54,8 +55,8 @@ describe('discovery', () => {
     expect(reg.resolve('alpha/two_chain/FirstTask').chain).toBe('two_chain');
     expect(reg.resolve('alpha/two/FirstTask').chain).toBe('two_chain');
     expect(reg.resolve('alpha/OtherTask').name).toBe('OtherTask');
-    const a = new (reg.resolve('alpha/one/FirstTask').cls)({});
-    const b = new (reg.resolve('alpha/two/FirstTask').cls)({});
+    const a = construct(reg.resolve('alpha/one/FirstTask').cls);
+    const b = construct(reg.resolve('alpha/two/FirstTask').cls);
     expect(a.id).toMatch(/^alpha\/one_chain\/FirstTask\/[0-9a-f]{32}$/);
     expect(b.id.startsWith('alpha/two_chain/FirstTask/')).toBe(true);
   });

@@ -31,6 +31,19 @@ describe('task identity', () => {
     expect(paramsHash({ year: 2012 }, '2')).not.toBe(paramsHash({ year: 2012 }));
   });
 
+  it('requires required parameters at compile time and at run time', () => {
+    // @ts-expect-error year has no default, so it must be given
+    expect(() => new DailyTask({ city: 'Salem' })).toThrow("DailyTask: 'year': required parameter is missing");
+    // @ts-expect-error the constructor needs its parameters
+    expect(() => new DailyTask()).toThrow('required parameter is missing');
+  });
+
+  it('refuses output names nectar uses itself', () => {
+    expect(() => new DailyTask({ year: 2012 }).target('log')).toThrow("output name 'log' is reserved");
+    expect(() => new DailyTask({ year: 2012 }).target('params.json')).toThrow('reserved');
+    expect(() => new DailyTask({ year: 2012 }).target('../x')).toThrow('unsafe');
+  });
+
   it('canonical JSON sorts keys at every depth', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
   });
