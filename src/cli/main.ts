@@ -74,8 +74,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       try {
         const r = await rt.run(root, { workers, executor: o.executor, signal: ctl.signal, runId });
         stop();
-        if (o.json) out(`${JSON.stringify(summaryJson(r, { [root.id]: outputKeys(root) }), null, 2)}\n`);
-        else printSummary(r);
+        const outputs = { [root.id]: outputKeys(root) };
+        if (o.json) out(`${JSON.stringify(summaryJson(r, outputs), null, 2)}\n`);
+        else printSummary(r, outputs, rt.store.location);
         code = r.state === 'SUCCEEDED' ? EXIT.OK : EXIT.FAILED;
       } finally {
         stop();

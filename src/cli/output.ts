@@ -20,7 +20,7 @@ export function showProgress(events: EventBus, runId: string): () => void {
     timer = undefined;
     const done = counts.DONE ?? 0;
     const line = `[${done}/${total}] running ${counts.RUNNING ?? 0} · failed ${counts.FAILED ?? 0}${last ? ` · ${last}` : ''}`;
-    process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 100) - 1)}`);
+    process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
   };
   const off1 = events.on('task:added', (e) => {
     if (e.runId === runId) total++;
@@ -32,7 +32,10 @@ export function showProgress(events: EventBus, runId: string): () => void {
     if (e.state === 'RUNNING') last = e.taskId.split('/').slice(2, 3).join('');
     timer ??= setTimeout(draw, 100);
   });
+  let stopped = false;
   return () => {
+    if (stopped) return;
+    stopped = true;
     off1();
     off2();
     if (timer) clearTimeout(timer);
@@ -40,7 +43,8 @@ export function showProgress(events: EventBus, runId: string): () => void {
   };
 }
 
-export function printSummary(r: RunResult): void {
+/** The end-of-run summary for people: counts, each failure's first lines, the root outputs. */
+export function printSummary(r: RunResult, outputs: Record<string, string[]>, root: string): void {
   const secs = (r.durationMs / 1000).toFixed(2);
   const failed = r.counts.FAILED;
   const upstream = r.counts.UPSTREAM_FAILED;
@@ -53,7 +57,11 @@ export function printSummary(r: RunResult): void {
     const stack = f.error?.stack ?? `${f.error?.name}: ${f.error?.message}`;
     write(`${firstLines(stack, 6).replace(/^/gm, '  ')}\n`);
   }
-  for (const id of r.rootIds) write(`\nroot ${id}: ${r.tasks.get(id)?.state ?? 'unknown'}\n`);
+  for (const id of r.rootIds) {
+    const state = r.tasks.get(id)?.state ?? 'unknown';
+    write(`\nroot ${id}: ${state}\n`);
+    if (state === 'DONE') for (const key of outputs[id] ?? []) write(`  ${root}/${key}\n`);
+  }
 }
 
 export function summaryJson(r: RunResult, outputs: Record<string, string[]>): unknown {
