@@ -151,6 +151,11 @@ export class ProcessPoolExecutor implements Executor {
     ready.catch(() => undefined);
     child.on('error', (err) => this.o.logger?.error({ err }, 'worker process error'));
     const slot: Slot = { child, ready, busy: false };
+    // A child that dies while idle must never be handed out again.
+    child.once('exit', () => {
+      const i = this.#slots.indexOf(slot);
+      if (i >= 0) this.#slots.splice(i, 1);
+    });
     this.#slots.push(slot);
     return slot;
   }

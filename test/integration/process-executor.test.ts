@@ -114,4 +114,15 @@ describe('worker-process executor', () => {
     expect(r.state).toBe('SUCCEEDED');
     expect(read(t.id)).toBe('0,1,2');
   });
+
+  it('replaces a worker process that died while idle', async () => {
+    const first = rt.instantiate('proc/CrunchTask', { ms: 1 });
+    expect((await rt.run(first)).state).toBe('SUCCEEDED');
+    process.kill(Number(read(first.id)), 'SIGKILL');
+    await new Promise((res) => setTimeout(res, 100));
+    const second = rt.instantiate('proc/CrunchTask', { ms: 2 });
+    const r = await rt.run(second);
+    expect(r.state).toBe('SUCCEEDED');
+    expect(read(second.id)).not.toBe(read(first.id));
+  });
 });
