@@ -8,8 +8,16 @@ export function taskFolder(taskId: string): string {
   return `chains/${taskId}`;
 }
 
-/** The declared outputs of a task, checked. */
-export function outputSpecs(task: AnyTask): OutputSpec[] {
+interface Outputs {
+  shape: Shape<OutputSpec>;
+  specs: OutputSpec[];
+}
+/** output() of a task instance, checked once: tasks are immutable, so is what they declare. */
+const declared = new WeakMap<AnyTask, Outputs>();
+
+function outputsOf(task: AnyTask): Outputs {
+  let o = declared.get(task);
+  if (o) return o;
   let shape: unknown;
   try {
     shape = task.output();
@@ -19,7 +27,19 @@ export function outputSpecs(task: AnyTask): OutputSpec[] {
   if (!isShapeOf(shape, isOutputSpec)) {
     throw new NectarError('BAD_TASK_DEFINITION', `${task}: output() must return this.target(name), a list or a record of them`);
   }
-  return flattenShape(shape as Shape<OutputSpec>, isOutputSpec);
+  o = { shape: shape as Shape<OutputSpec>, specs: flattenShape(shape as Shape<OutputSpec>, isOutputSpec) };
+  declared.set(task, o);
+  return o;
+}
+
+/** The declared outputs of a task, checked. */
+export function outputSpecs(task: AnyTask): OutputSpec[] {
+  return outputsOf(task).specs;
+}
+
+/** The declared output shape of a task, checked. */
+export function outputShape(task: AnyTask): Shape<OutputSpec> {
+  return outputsOf(task).shape;
 }
 
 /** Keys of a task's outputs under the target root. */
@@ -30,20 +50,39 @@ export function outputKeys(task: AnyTask): string[] {
 
 /** The task's outputs as Targets, in the shape `output()` returned. */
 export function bindOutputs(task: AnyTask, store: TargetStore): unknown {
-  outputSpecs(task);
   const folder = taskFolder(task.id);
-  return mapShape(task.output() as Shape<OutputSpec>, isOutputSpec, (s) => store.target(`${folder}/${s.name}`));
+  return mapShape(outputShape(task), isOutputSpec, (s) => store.target(`${folder}/${s.name}`));
 }
 
-/** The tasks `requires()` returned, checked and flattened. */
-export function requiredTasks(task: AnyTask): AnyTask[] {
+interface Required {
+  shape: Requirements;
+  tasks: AnyTask[];
+}
+/** requires() of a task instance, called once: the DAG and the run share its answer. */
+const required = new WeakMap<AnyTask, Required>();
+
+function requirementsOf(task: AnyTask): Required {
+  let r = required.get(task);
+  if (r) return r;
   let shape: Requirements;
   try {
     shape = task.requires();
   } catch (err) {
     throw new NectarError('BAD_TASK_DEFINITION', `${task}: requires() threw: ${(err as Error).message}`);
   }
-  return checkRequirements(shape, `${task}: requires()`);
+  r = { shape, tasks: checkRequirements(shape, `${task}: requires()`) };
+  required.set(task, r);
+  return r;
+}
+
+/** The tasks `requires()` returned, checked and flattened. */
+export function requiredTasks(task: AnyTask): AnyTask[] {
+  return requirementsOf(task).tasks;
+}
+
+/** What `requires()` returned, in its shape. */
+export function requirementShape(task: AnyTask): Requirements {
+  return requirementsOf(task).shape;
 }
 
 export function checkRequirements(shape: unknown, what: string): AnyTask[] {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** JSON-safe values, the only things parameters normalise to. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -23,7 +23,7 @@ export function canonicalJson(value: Json): string {
  */
 export function paramsHash(params: { [key: string]: Json }, version?: string): string {
   const hashed = version === undefined ? params : { ...params, '@version': version };
-  return createHash('md5').update(canonicalJson(hashed)).digest('hex');
+  return hash('md5', canonicalJson(hashed), 'hex');
 }
 
 /** Names of types, chains and tasks: what may appear in a path segment. */

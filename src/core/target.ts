@@ -45,12 +45,10 @@ export interface TargetStore {
   existsMany(keys: readonly string[]): Promise<boolean[]>;
 }
 
+/** An empty, `.` or `..` segment, a leading or trailing slash, a backslash or a NUL. */
+const UNSAFE_KEY = /(?:^|\/)\.{0,2}(?:\/|$)|[\\\0]/;
+
 /** Rejects keys that could leave the root: absolute, `..`, empty or odd segments, backslashes. */
 export function assertSafeKey(key: string): void {
-  if (key.length === 0 || key.startsWith('/') || key.includes('\\') || key.includes('\0')) {
-    throw new Error(`unsafe target key ${JSON.stringify(key)}`);
-  }
-  for (const seg of key.split('/')) {
-    if (seg === '' || seg === '.' || seg === '..') throw new Error(`unsafe target key ${JSON.stringify(key)}`);
-  }
+  if (UNSAFE_KEY.test(key)) throw new Error(`unsafe target key ${JSON.stringify(key)}`);
 }

@@ -6,6 +6,9 @@ import type { AtomicWriter, Target, WriteSource } from '../core/target';
  * never leave an output behind.
  */
 export class GuardedTarget implements Target {
+  /** True once a write through this target completed (so nobody needs to stat it). */
+  written = false;
+
   constructor(
     private readonly inner: Target,
     private readonly signal: AbortSignal,
@@ -26,10 +29,6 @@ export class GuardedTarget implements Target {
   createReadStream(): ReturnType<Target['createReadStream']> {
     return this.inner.createReadStream();
   }
-  delete(): Promise<void> {
-    return this.inner.delete();
-  }
-
   write(data: string | Uint8Array): Promise<void> {
     return this.guard(() => this.inner.write(data));
   }
@@ -57,5 +56,11 @@ export class GuardedTarget implements Target {
       await this.inner.delete();
       this.throwIfAborted();
     }
+    this.written = true;
+  }
+
+  async delete(): Promise<void> {
+    this.written = false;
+    await this.inner.delete();
   }
 }

@@ -1,10 +1,10 @@
-import pino from 'pino';
-import { bindInputs, checkRequirements, outputKeys, outputSpecs, taskFolder } from '../core/binding';
-import { NectarError } from '../core/errors';
-import { type Shape, mapShape } from '../core/shape';
+import { bindInputs, checkRequirements, outputShape, outputSpecs, requirementShape, taskFolder } from '../core/binding';
+import { NectarError, serializeError } from '../core/errors';
 import type { TaskAttempt } from '../core/executor';
-import { type RunContext, isOutputSpec, type OutputSpec } from '../core/task';
+import { mapShape } from '../core/shape';
+import { type RunContext, isOutputSpec } from '../core/task';
 import { GuardedTarget } from './guarded-target';
+import { TaskLog } from './task-log';
 
 /** Rejects when `signal` aborts, with its reason. */
 export function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
@@ -26,27 +26,25 @@ export function abortPromise(signal: AbortSignal): { promise: Promise<never>; di
 export async function runAttemptHere(a: TaskAttempt): Promise<void> {
   const { task, store, signal } = a;
   const folder = taskFolder(task.id);
-  const lines: string[] = [];
-  const log = pino(
-    { base: { task: task.id, attempt: a.attempt }, timestamp: pino.stdTimeFunctions.isoTime },
-    {
-      write(line: string) {
-        lines.push(line);
-        a.onLog(line);
-      },
-    },
-  );
+  const log = new TaskLog(task.id, a.attempt, a.onLog);
   await store.target(`${folder}/params.json`).write(`${JSON.stringify(task.params, null, 2)}\n`);
   const aborted = abortPromise(signal);
   const started = performance.now();
+  const guarded: GuardedTarget[] = [];
   try {
-    log.info({ params: task.params }, `${task} started`);
-    const output = mapShape(task.output() as Shape<OutputSpec>, isOutputSpec, (s) => new GuardedTarget(store.target(`${folder}/${s.name}`), signal));
+    log.write('info', `${task} started`, { params: task.params });
+    const output = mapShape(outputShape(task), isOutputSpec, (s) => {
+      const g = new GuardedTarget(store.target(`${folder}/${s.name}`), signal);
+      guarded.push(g);
+      return g;
+    });
     const ctx: RunContext = {
       taskId: task.id,
-      input: bindInputs(task.requires(), store) as never,
+      input: bindInputs(requirementShape(task), store) as never,
       output: output as never,
-      log,
+      get log() {
+        return log.logger;
+      },
       signal,
       attempt: a.attempt,
       async require(req) {
@@ -56,19 +54,23 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
       },
     };
     await Promise.race([task.run(ctx as RunContext<typeof task>), aborted.promise]);
-    const keys = outputKeys(task);
-    const exist = await store.existsMany(keys);
-    const missing = keys.filter((_, i) => !exist[i]);
-    if (missing.length > 0) {
-      throw new NectarError('TASK_FAILED', `${task}: run() finished but did not write ${missing.map((k) => k.slice(folder.length + 1)).join(', ')}`);
+    // Outputs written through ctx.output are known to exist; anything else is checked.
+    const unsure = guarded.filter((g) => !g.written);
+    if (unsure.length > 0) {
+      const exist = await store.existsMany(unsure.map((g) => g.key));
+      const missing = unsure.filter((_, i) => !exist[i]);
+      if (missing.length > 0) {
+        throw new NectarError('TASK_FAILED', `${task}: run() finished but did not write ${missing.map((g) => g.key.slice(folder.length + 1)).join(', ')}`);
+      }
     }
-    log.info({ ms: Math.round(performance.now() - started) }, `${task} done`);
+    log.write('info', `${task} done`, { ms: Math.round(performance.now() - started) });
   } catch (err) {
-    log.error({ err, ms: Math.round(performance.now() - started) }, `${task} failed: ${(err as Error)?.message ?? String(err)}`);
+    const e = serializeError(err);
+    log.write('error', `${task} failed: ${e.message}`, { ms: Math.round(performance.now() - started), err: { type: e.name, message: e.message, stack: e.stack } });
     await Promise.all(outputSpecs(task).map((s) => store.target(`${folder}/${s.name}`).delete().catch(() => undefined)));
     throw err;
   } finally {
     aborted.dispose();
-    await store.target(`${folder}/log`).write(lines.join(''));
+    await store.target(`${folder}/log`).write(log.text());
   }
 }
