@@ -59,19 +59,19 @@ export class Dag {
           return;
         }
         const node = this.node(t.id);
-        node.deps = [];
+        const deps = new Set<string>();
         for (const dep of requiredTasks(t)) {
           const depId = dep.id;
           if (depId === t.id) throw cycleError([t.id, t.id]);
+          if (deps.has(depId)) continue;
+          deps.add(depId);
           if (this.add(dep)) {
             next.push(dep);
             added.push(depId);
           }
-          if (!this.graph.hasEdge(depId, t.id)) {
-            node.deps.push(depId);
-            this.graph.setEdge(depId, t.id);
-          }
+          this.graph.setEdge(depId, t.id);
         }
+        node.deps = [...deps];
       });
       frontier = next;
     }
