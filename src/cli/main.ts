@@ -131,9 +131,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
-    if (err instanceof NectarError && (err.status < 500 || err.code === 'BAD_CONFIG')) {
+    if (err instanceof NectarError) {
       process.stderr.write(`error: ${err.message}\n`);
-      return EXIT.USAGE;
+      // Bad usage or configuration is 2; a broken chain (bad requires/output) is a failure, 1.
+      return err.status < 500 || err.code === 'BAD_CONFIG' ? EXIT.USAGE : EXIT.FAILED;
     }
     throw err;
   }

@@ -52,6 +52,7 @@ export function printSummary(r: RunResult, outputs: Record<string, string[]>, ro
   if (upstream) write(`, ${upstream} not run (upstream failed)`);
   if (r.counts.CANCELLED) write(`, ${r.counts.CANCELLED} cancelled`);
   write('\n');
+  if (r.error) write(`\nthe run could not start: ${r.error.message}\n`);
   for (const f of r.failures) {
     write(`\nFAILED ${f.id} (after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'})\n`);
     const stack = f.error?.stack ?? `${f.error?.name}: ${f.error?.message}`;
@@ -74,5 +75,6 @@ export function summaryJson(r: RunResult, outputs: Record<string, string[]>): un
     counts: r.counts,
     roots: r.rootIds.map((id) => ({ task_id: id, state: r.tasks.get(id)?.state, outputs: outputs[id] ?? [] })),
     failures: r.failures.map((f) => ({ task_id: f.id, attempts: f.attempts, error: f.error })),
+    ...(r.error ? { error: r.error } : {}),
   };
 }

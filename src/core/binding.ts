@@ -8,28 +8,37 @@ export function taskFolder(taskId: string): string {
   return `chains/${taskId}`;
 }
 
+/**
+ * What a task instance declares (`output()`, `requires()`), asked once: tasks are immutable,
+ * so the DAG, the completeness check and the run share one answer.
+ */
+function declaredOnce<V>(cache: WeakMap<AnyTask, V>, task: AnyTask, method: 'output' | 'requires', make: (shape: unknown) => V): V {
+  let v = cache.get(task);
+  if (v !== undefined) return v;
+  let shape: unknown;
+  try {
+    shape = task[method]();
+  } catch (err) {
+    throw new NectarError('BAD_TASK_DEFINITION', `${task}: ${method}() threw: ${(err as Error).message}`);
+  }
+  v = make(shape);
+  cache.set(task, v);
+  return v;
+}
+
 interface Outputs {
   shape: Shape<OutputSpec>;
   specs: OutputSpec[];
 }
-/** output() of a task instance, checked once: tasks are immutable, so is what they declare. */
-const declared = new WeakMap<AnyTask, Outputs>();
+const declaredOutputs = new WeakMap<AnyTask, Outputs>();
 
 function outputsOf(task: AnyTask): Outputs {
-  let o = declared.get(task);
-  if (o) return o;
-  let shape: unknown;
-  try {
-    shape = task.output();
-  } catch (err) {
-    throw new NectarError('BAD_TASK_DEFINITION', `${task}: output() threw: ${(err as Error).message}`);
-  }
-  if (!isShapeOf(shape, isOutputSpec)) {
-    throw new NectarError('BAD_TASK_DEFINITION', `${task}: output() must return this.target(name), a list or a record of them`);
-  }
-  o = { shape: shape as Shape<OutputSpec>, specs: flattenShape(shape as Shape<OutputSpec>, isOutputSpec) };
-  declared.set(task, o);
-  return o;
+  return declaredOnce(declaredOutputs, task, 'output', (shape) => {
+    if (!isShapeOf(shape, isOutputSpec)) {
+      throw new NectarError('BAD_TASK_DEFINITION', `${task}: output() must return this.target(name), a list or a record of them`);
+    }
+    return { shape: shape as Shape<OutputSpec>, specs: flattenShape(shape as Shape<OutputSpec>, isOutputSpec) };
+  });
 }
 
 /** The declared outputs of a task, checked. */
@@ -58,21 +67,10 @@ interface Required {
   shape: Requirements;
   tasks: AnyTask[];
 }
-/** requires() of a task instance, called once: the DAG and the run share its answer. */
-const required = new WeakMap<AnyTask, Required>();
+const declaredRequirements = new WeakMap<AnyTask, Required>();
 
 function requirementsOf(task: AnyTask): Required {
-  let r = required.get(task);
-  if (r) return r;
-  let shape: Requirements;
-  try {
-    shape = task.requires();
-  } catch (err) {
-    throw new NectarError('BAD_TASK_DEFINITION', `${task}: requires() threw: ${(err as Error).message}`);
-  }
-  r = { shape, tasks: checkRequirements(shape, `${task}: requires()`) };
-  required.set(task, r);
-  return r;
+  return declaredOnce(declaredRequirements, task, 'requires', (shape) => ({ shape: shape as Requirements, tasks: checkRequirements(shape, `${task}: requires()`) }));
 }
 
 /** The tasks `requires()` returned, checked and flattened. */

@@ -54,6 +54,8 @@ export interface RunResult {
   readonly durationMs: number;
   /** FAILED tasks in the order they failed. */
   readonly failures: readonly TaskRecord[];
+  /** Set when the run failed before any task could run (a cycle, a requires() that threw). */
+  readonly error?: SerializedError;
 }
 
 interface Waiter {
@@ -102,13 +104,22 @@ export class Scheduler {
     events.emit('run:start', { runId, rootId: rootIds[0] ?? '', at: Date.now() });
     const onAbort = (): void => this.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
+    let error: SerializedError | undefined;
     try {
       const finished = new Promise<void>((res) => (this.#finish = res));
-      const added = await this.dag.expand(roots, true);
-      this.#admit(added);
-      if (signal?.aborted) this.cancel();
-      this.#pump();
-      if (this.#open > 0) await finished;
+      let added: string[] | undefined;
+      try {
+        added = await this.dag.expand(roots, true);
+      } catch (err) {
+        // The DAG could not be built (a cycle, a requires() that throws): nothing runs.
+        error = serializeError(err);
+      }
+      if (added) {
+        this.#admit(added);
+        if (signal?.aborted) this.cancel();
+        this.#pump();
+        if (this.#open > 0) await finished;
+      }
     } finally {
       signal?.removeEventListener('abort', onAbort);
       for (const t of this.#retryTimers) clearTimeout(t);
@@ -120,9 +131,10 @@ export class Scheduler {
       if (r.skipped) skipped++;
     }
     const allRootsDone = rootIds.every((id) => this.#records.get(id)?.state === 'DONE');
-    const state: RunState = this.#cancelled ? 'CANCELLED' : allRootsDone && this.#failures.length === 0 ? 'SUCCEEDED' : 'FAILED';
-    events.emit('run:end', { runId, state, at: Date.now(), counts });
+    const state: RunState = this.#cancelled ? 'CANCELLED' : allRootsDone && this.#failures.length === 0 && !error ? 'SUCCEEDED' : 'FAILED';
+    events.emit('run:end', error ? { runId, state, at: Date.now(), counts, error } : { runId, state, at: Date.now(), counts });
     return {
+      ...(error ? { error } : {}),
       runId,
       rootIds,
       state,

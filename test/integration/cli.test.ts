@@ -24,6 +24,14 @@ export class SlowWriteTask extends task({ marker: p.string() }) {
     await w.commit();
   }
 }
+export class PingTask extends task({}) {
+  requires() { return new PongTask(); }
+  run() {}
+}
+export class PongTask extends task({}) {
+  requires() { return new PingTask(); }
+  run() {}
+}
 export class BrokenTask extends task({}) {
   requires() { return new GreetTask({ name: 'x' }); }
   run() { throw new Error('this task is broken'); }
@@ -50,7 +58,7 @@ describe('nectar CLI', () => {
     expect(text.code).toBe(0);
     expect(text.out).toContain('cli/GreetTask  (greet_chain)  name times=1');
     const json = JSON.parse(nectar(['list', '--json']).out) as { tasks: { ref: string; params: { required: string[] } }[] };
-    expect(json.tasks.map((t) => t.ref)).toEqual(['cli/greet_chain/BrokenTask', 'cli/greet_chain/GreetTask', 'cli/greet_chain/LoudTask', 'cli/greet_chain/SlowWriteTask']);
+    expect(json.tasks.map((t) => t.ref)).toEqual(['cli/greet_chain/BrokenTask', 'cli/greet_chain/GreetTask', 'cli/greet_chain/LoudTask', 'cli/greet_chain/PingTask', 'cli/greet_chain/PongTask', 'cli/greet_chain/SlowWriteTask']);
     expect(json.tasks[1]?.params.required).toEqual(['name']);
   });
 
@@ -81,6 +89,13 @@ describe('nectar CLI', () => {
     expect(r.out).toMatch(/FAILED cli\/greet_chain\/BrokenTask\/[0-9a-f]{32} \(after 1 attempt\)\n {2}Error: this task is broken\n/);
     expect(r.out).toContain('at BrokenTask.run');
     expect(r.out).toContain('1 ran'); // GreetTask(name=x) ran; BrokenTask failed
+  });
+
+  it('exits 1 naming the tasks of a cycle, running nothing', () => {
+    const r = nectar(['run', 'cli/PingTask']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/the run could not start: requirements form a cycle: cli\/greet_chain\/PingTask\/\w+ -> cli\/greet_chain\/PongTask\/\w+ -> cli\/greet_chain\/PingTask/);
+    expect(r.out).toContain('0 ran');
   });
 
   it.each([

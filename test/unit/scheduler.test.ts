@@ -310,8 +310,15 @@ describe('scheduler', () => {
     expect(r.failures[0]?.error?.message).toContain('did not write out.txt');
   });
 
-  it('reports a cycle naming its tasks', async () => {
-    await expect(rt.run(new CycleATask())).rejects.toThrow(/cycle: unit\/sched_chain\/CycleATask\/\w+ -> unit\/sched_chain\/CycleBTask\/\w+ -> unit\/sched_chain\/CycleATask/);
+  it('reports a cycle naming its tasks, and runs nothing', async () => {
+    const ends: unknown[] = [];
+    rt.events.on('run:end', (e) => ends.push(e));
+    const r = await rt.run(new CycleATask());
+    expect(r.state).toBe('FAILED');
+    expect(r.tasks.size).toBe(0);
+    expect(r.error?.code).toBe('CYCLE');
+    expect(r.error?.message).toMatch(/cycle: unit\/sched_chain\/CycleATask\/\w+ -> unit\/sched_chain\/CycleBTask\/\w+ -> unit\/sched_chain\/CycleATask/);
+    expect(ends).toEqual([expect.objectContaining({ state: 'FAILED', error: expect.objectContaining({ code: 'CYCLE' }) })]);
   });
 
   it('cancels: running tasks are aborted, pending ones never start', async () => {
