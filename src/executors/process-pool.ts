@@ -61,10 +61,11 @@ export class ProcessPoolExecutor implements Executor {
         const send = (m: ToChild): void => {
           if (child.connected) child.send(m);
         };
+        let settled = false;
         const cleanup = (): void => {
+          settled = true;
           child.off('message', onMessage);
           child.off('exit', onExit);
-          a.signal.removeEventListener('abort', onAbort);
         };
         const onMessage = (m: FromChild): void => {
           switch (m.type) {
@@ -102,14 +103,15 @@ export class ProcessPoolExecutor implements Executor {
           reject(new NectarError('WORKER_CRASHED', `worker process ${child.pid} running ${a.task} exited (${sig ?? `code ${code}`})`));
         };
         const onAbort = (): void => {
+          if (settled) return;
           cleanup();
           child.kill('SIGKILL');
           reject(a.signal.reason instanceof Error ? a.signal.reason : new NectarError('CANCELLED', 'task aborted'));
         };
         child.on('message', onMessage);
         child.on('exit', onExit);
-        if (a.signal.aborted) return onAbort();
-        a.signal.addEventListener('abort', onAbort, { once: true });
+        a.aborted.catch(onAbort);
+        if (a.signal.aborted) return;
         send({ type: 'run', runId: a.runId, attempt: a.attempt, task: ref });
       });
     } catch (err) {

@@ -6,18 +6,6 @@ import { type RunContext, isOutputSpec } from '../core/task';
 import { GuardedTarget } from './guarded-target';
 import { TaskLog } from './task-log';
 
-/** Rejects when `signal` aborts, with its reason. */
-export function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
-  let onAbort: () => void = () => undefined;
-  const promise = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new NectarError('CANCELLED', 'task aborted'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  promise.catch(() => undefined);
-  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
-}
-
 /**
  * Run one attempt of a task in this process: `params.json` first, then `run(ctx)` raced
  * against the abort signal, then a check that every declared output exists; the task's log
@@ -28,7 +16,6 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
   const folder = taskFolder(task.id);
   const log = new TaskLog(task.id, a.attempt, a.onLog);
   await store.target(`${folder}/params.json`).write(`${JSON.stringify(task.params, null, 2)}\n`);
-  const aborted = abortPromise(signal);
   const started = performance.now();
   const guarded: GuardedTarget[] = [];
   try {
@@ -49,11 +36,11 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
       attempt: a.attempt,
       async require(req) {
         const tasks = checkRequirements(req, `${task}: ctx.require()`);
-        await Promise.race([a.require(tasks), aborted.promise]);
+        await Promise.race([a.require(tasks), a.aborted]);
         return bindInputs(req, store) as never;
       },
     };
-    await Promise.race([task.run(ctx as RunContext<typeof task>), aborted.promise]);
+    await Promise.race([task.run(ctx as RunContext<typeof task>), a.aborted]);
     // Outputs written through ctx.output are known to exist; anything else is checked.
     const unsure = guarded.filter((g) => !g.written);
     if (unsure.length > 0) {
@@ -70,7 +57,6 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
     await Promise.all(outputSpecs(task).map((s) => store.target(`${folder}/${s.name}`).delete().catch(() => undefined)));
     throw err;
   } finally {
-    aborted.dispose();
     await store.target(`${folder}/log`).write(log.text());
   }
 }

@@ -1,4 +1,5 @@
 import { NectarError, serializeError } from '../core/errors';
+import { AttemptAbort } from '../core/executor';
 import { type AnyTask, type TaskClass, construct } from '../core/task';
 import { loadChain } from '../discovery/discover';
 import type { FromChild, TaskRef, ToChild } from '../executors/child-protocol';
@@ -42,7 +43,8 @@ export function childMain(): void {
       else req?.resolve();
       return;
     }
-    const controller = new AbortController();
+    // The parent stops an attempt by killing this process: nothing here ever aborts.
+    const abort = new AttemptAbort();
     Promise.resolve()
       .then(() => {
         const task = instantiate(m.task);
@@ -51,7 +53,8 @@ export function childMain(): void {
           task,
           attempt: m.attempt,
           store,
-          signal: controller.signal,
+          signal: abort.signal,
+          aborted: abort.aborted,
           onLog: (line) => send({ type: 'log', line }),
           require: (tasks) =>
             new Promise<void>((resolve, reject) => {

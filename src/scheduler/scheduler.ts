@@ -1,7 +1,7 @@
 import { checkComplete } from '../core/binding';
 import { NectarError, isNonRetryable, serializeError, type SerializedError } from '../core/errors';
 import type { EventBus } from '../core/events';
-import type { Executor } from '../core/executor';
+import { AttemptAbort, type Executor } from '../core/executor';
 import type { ExecutorKind } from '../core/options';
 import { retryDelayFor } from '../core/options';
 import type { RunState, TaskState } from '../core/states';
@@ -79,7 +79,7 @@ export class Scheduler {
   readonly #ready = new ReadyQueue();
   readonly #resources: ResourcePool;
   /** Attempts running: task id -> its abort controller. */
-  readonly #running = new Map<string, AbortController>();
+  readonly #running = new Map<string, AttemptAbort>();
   /** Tasks paused in ctx.require, waiting for a slot to resume. */
   readonly #resumeQueue: (() => void)[] = [];
   readonly #waiters = new Set<Waiter>();
@@ -224,7 +224,7 @@ export class Scheduler {
     this.#resources.acquire(opts.resources);
     rec.attempts++;
     rec.startedAt ??= Date.now();
-    const ctl = new AbortController();
+    const ctl = new AttemptAbort();
     this.#running.set(rec.id, ctl);
     const prev = rec.state;
     rec.state = 'RUNNING';
@@ -239,7 +239,7 @@ export class Scheduler {
       this.#resources.release(opts.resources);
       this.#active--;
     };
-    this.#execute(rec, ctl.signal).then(
+    this.#execute(rec, ctl).then(
       () => {
         release();
         this.#settle(rec.id, 'DONE');
@@ -253,7 +253,7 @@ export class Scheduler {
     );
   }
 
-  #execute(rec: TaskRecord, signal: AbortSignal): Promise<void> {
+  #execute(rec: TaskRecord, ctl: AttemptAbort): Promise<void> {
     const shared = this.#o.shared;
     const existing = shared?.get(rec.id);
     if (existing) return existing;
@@ -267,7 +267,8 @@ export class Scheduler {
       task: rec.task,
       attempt: rec.attempts,
       store,
-      signal,
+      signal: ctl.signal,
+      aborted: ctl.aborted,
       onLog: (line) => {
         if (events.hasListeners('task:log')) events.emit('task:log', { runId, taskId: rec.id, line });
       },

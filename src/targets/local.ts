@@ -39,10 +39,9 @@ export class LocalTargetStore implements TargetStore {
 
   /** Absolute path of a key; refuses keys that would leave the root. */
   pathOf(key: string): string {
+    // A safe key has no empty, `.` or `..` segment, so plain concatenation is already normal.
     assertSafeKey(key);
-    const p = join(this.root, key);
-    if (!p.startsWith(this.root + sep)) throw new Error(`unsafe target key ${JSON.stringify(key)}`);
-    return p;
+    return `${this.root}${sep}${sep === '/' ? key : key.split('/').join(sep)}`;
   }
 
   target(key: string): Target {

@@ -76,7 +76,7 @@ describe('worker-process executor', () => {
     clearInterval(timer);
     expect(r.state).toBe('SUCCEEDED');
     expect(Number(read(t.id))).not.toBe(process.pid);
-    expect(ticks).toBeGreaterThan(10); // the event loop kept turning while the task spun
+    expect(ticks).toBeGreaterThan(5); // the event loop kept turning while the task spun (a frozen one gives 0 or 1)
     expect(readFileSync(join(dir, 'targets/chains', t.id, 'log'), 'utf8')).toContain('crunched');
   });
 

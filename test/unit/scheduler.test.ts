@@ -81,8 +81,15 @@ class FatalTask extends task({}, { retries: 5, retryDelay: 10 }) {
 
 class HangTask extends task({ ignoreSignal: p.bool({ default: false }) }, { timeout: 100 }) {
   async run(ctx: RunContext<HangTask>) {
-    if (this.params.ignoreSignal) await sleep(400);
-    else await sleep(10_000, ctx.signal);
+    const name = `hang:${this.params.ignoreSignal}`;
+    try {
+      if (this.params.ignoreSignal) await sleep(400);
+      else await sleep(10_000, ctx.signal);
+    } catch (err) {
+      probe.ran.push(`${name}:aborted`);
+      throw err;
+    }
+    probe.ran.push(`${name}:slept`);
     await ctx.output.write('too late');
   }
 }
@@ -280,14 +287,14 @@ describe('scheduler', () => {
 
   it('times out a task and leaves no output, even one that ignores the signal', async () => {
     for (const ignoreSignal of [false, true]) {
-      const t = new HangTask({ ignoreSignal });
-      const started = Date.now();
-      const r = await rt.run(t);
-      expect(Date.now() - started).toBeLessThan(350);
+      const r = await rt.run(new HangTask({ ignoreSignal }));
       expect(r.state).toBe('FAILED');
       expect(r.failures[0]?.error?.code).toBe('TIMEOUT');
     }
+    // The run ended while the signal-ignoring task was still asleep; the other one was woken by its signal.
+    expect(probe.ran).toEqual(['hang:false:aborted']);
     await sleep(450); // the task that ignored its signal tries to write now, and must not be able to
+    expect(probe.ran).toEqual(['hang:false:aborted', 'hang:true:slept']);
     expect(() => read(new HangTask({ ignoreSignal: true }))).toThrow();
     expect(() => read(new HangTask({ ignoreSignal: false }))).toThrow();
   });
