@@ -8,9 +8,7 @@ export interface TaskAttempt {
   readonly attempt: number;
   readonly store: TargetStore;
   /** Aborted on timeout (reason: a TIMEOUT NectarError) or cancel (reason: CANCELLED). */
-  readonly signal: AbortSignal;
-  /** Rejects with the same reason when `signal` aborts. */
-  readonly aborted: Promise<never>;
+  readonly abort: AttemptAbort;
   /** Each log line the task writes (pino JSON), as it is written. */
   onLog(line: string): void;
   /** Dynamic dependencies: resolves when all are complete, rejects if one cannot be. */
@@ -35,6 +33,7 @@ export interface Executor {
  */
 export class AttemptAbort {
   readonly #controller = new AbortController();
+  #reason: Error | undefined;
   #reject: (reason: unknown) => void = () => undefined;
   readonly aborted = new Promise<never>((_, reject) => {
     this.#reject = reject;
@@ -44,11 +43,19 @@ export class AttemptAbort {
     this.aborted.catch(() => undefined);
   }
 
+  /** The AbortSignal, made on first use (most no-op tasks never need one). */
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
 
+  /** Why it was aborted; undefined while it was not. */
+  get reason(): Error | undefined {
+    return this.#reason;
+  }
+
   abort(reason: Error): void {
+    if (this.#reason) return;
+    this.#reason = reason;
     this.#controller.abort(reason);
     this.#reject(reason);
   }

@@ -1,3 +1,4 @@
+import type { AttemptAbort } from '../core/executor';
 import type { AtomicWriter, Target, WriteSource } from '../core/target';
 
 /**
@@ -11,7 +12,7 @@ export class GuardedTarget implements Target {
 
   constructor(
     private readonly inner: Target,
-    private readonly signal: AbortSignal,
+    private readonly abort: AttemptAbort,
   ) {}
 
   get key(): string {
@@ -46,13 +47,14 @@ export class GuardedTarget implements Target {
   }
 
   private throwIfAborted(): void {
-    if (this.signal.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : new Error('task aborted');
+    const reason = this.abort.reason;
+    if (reason) throw reason;
   }
 
   private async guard(write: () => Promise<void>): Promise<void> {
     this.throwIfAborted();
     await write();
-    if (this.signal.aborted) {
+    if (this.abort.reason) {
       await this.inner.delete();
       this.throwIfAborted();
     }

@@ -106,12 +106,12 @@ export class ProcessPoolExecutor implements Executor {
           if (settled) return;
           cleanup();
           child.kill('SIGKILL');
-          reject(a.signal.reason instanceof Error ? a.signal.reason : new NectarError('CANCELLED', 'task aborted'));
+          reject(a.abort.reason ?? new NectarError('CANCELLED', 'task aborted'));
         };
         child.on('message', onMessage);
         child.on('exit', onExit);
-        a.aborted.catch(onAbort);
-        if (a.signal.aborted) return;
+        a.abort.aborted.catch(onAbort);
+        if (a.abort.reason) return;
         send({ type: 'run', runId: a.runId, attempt: a.attempt, task: ref });
       });
     } catch (err) {

@@ -12,7 +12,7 @@ import { TaskLog } from './task-log';
  * is written beside the outputs whatever happens, and a failed attempt leaves no output.
  */
 export async function runAttemptHere(a: TaskAttempt): Promise<void> {
-  const { task, store, signal } = a;
+  const { task, store, abort } = a;
   const folder = taskFolder(task.id);
   const log = new TaskLog(task.id, a.attempt, a.onLog);
   await store.target(`${folder}/params.json`).write(`${JSON.stringify(task.params, null, 2)}\n`);
@@ -21,7 +21,7 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
   try {
     log.write('info', `${task} started`, { params: task.params });
     const output = mapShape(outputShape(task), isOutputSpec, (s) => {
-      const g = new GuardedTarget(store.target(`${folder}/${s.name}`), signal);
+      const g = new GuardedTarget(store.target(`${folder}/${s.name}`), abort);
       guarded.push(g);
       return g;
     });
@@ -32,15 +32,17 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
       get log() {
         return log.logger;
       },
-      signal,
+      get signal() {
+        return abort.signal;
+      },
       attempt: a.attempt,
       async require(req) {
         const tasks = checkRequirements(req, `${task}: ctx.require()`);
-        await Promise.race([a.require(tasks), a.aborted]);
+        await Promise.race([a.require(tasks), abort.aborted]);
         return bindInputs(req, store) as never;
       },
     };
-    await Promise.race([task.run(ctx as RunContext<typeof task>), a.aborted]);
+    await Promise.race([task.run(ctx as RunContext<typeof task>), abort.aborted]);
     // Outputs written through ctx.output are known to exist; anything else is checked.
     const unsure = guarded.filter((g) => !g.written);
     if (unsure.length > 0) {

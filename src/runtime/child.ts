@@ -53,8 +53,7 @@ export function childMain(): void {
           task,
           attempt: m.attempt,
           store,
-          signal: abort.signal,
-          aborted: abort.aborted,
+          abort,
           onLog: (line) => send({ type: 'log', line }),
           require: (tasks) =>
             new Promise<void>((resolve, reject) => {

@@ -247,7 +247,7 @@ export class Scheduler {
       },
       (err: unknown) => {
         release();
-        this.#failed(rec, err, ctl.signal);
+        this.#failed(rec, err, ctl);
         this.#pump();
       },
     );
@@ -267,8 +267,7 @@ export class Scheduler {
       task: rec.task,
       attempt: rec.attempts,
       store,
-      signal: ctl.signal,
-      aborted: ctl.aborted,
+      abort: ctl,
       onLog: (line) => {
         if (events.hasListeners('task:log')) events.emit('task:log', { runId, taskId: rec.id, line });
       },
@@ -284,10 +283,10 @@ export class Scheduler {
     return p;
   }
 
-  #failed(rec: TaskRecord, err: unknown, signal: AbortSignal): void {
+  #failed(rec: TaskRecord, err: unknown, ctl: AttemptAbort): void {
     const opts = optionsOf(rec.task.constructor as never);
     const error = serializeError(err);
-    const cancelled = this.#cancelled || (signal.aborted && (signal.reason as NectarError | undefined)?.code === 'CANCELLED');
+    const cancelled = this.#cancelled || (ctl.reason as NectarError | undefined)?.code === 'CANCELLED';
     if (cancelled) {
       this.#settle(rec.id, 'CANCELLED', error);
       return;
