@@ -1,24 +1,47 @@
-import { type Server, createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { RunManager } from '../runtime/runs';
 import type { Runtime } from '../runtime/runtime';
-import { catalogue } from './catalogue';
+import { SqliteRunStore } from '../store/sqlite';
+import type { RunStore } from '../store/types';
+import { type AppOptions, createApp } from './app';
+import { Metrics } from './metrics';
+
+/** A running server: its HTTP server, its runs, and how to stop it cleanly. */
+export interface NectarServer {
+  readonly server: Server;
+  readonly runs: RunManager;
+  readonly port: number;
+  close(): Promise<void>;
+}
 
 /**
- * The HTTP face, minimal for now: `/healthz` and `GET /api/chains`. The full REST API
- * (runs, status polling, SSE) is the next piece of work.
+ * `nectar serve`: open the run store (marking runs a stopped server left in flight), build the
+ * app over the runtime, and listen on loopback (or `host`).
  */
-export function startServer(rt: Runtime, port: number, host = '127.0.0.1'): Promise<Server> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const send = (status: number, body: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method === 'GET' && url.pathname === '/healthz') return send(200, { status: 200, message: 'ok', data: { chains: rt.registry.tasks.length } });
-    if (req.method === 'GET' && url.pathname === '/api/chains') return send(200, { status: 200, message: 'success', data: { chains: catalogue(rt) } });
-    return send(404, { status: 404, message: `no route ${req.method} ${url.pathname}`, error: { code: 'NOT_FOUND' } });
+export async function startServer(rt: Runtime, o: AppOptions & { port: number; host?: string; store?: RunStore }): Promise<NectarServer> {
+  const store = o.store ?? new SqliteRunStore(rt.config.db);
+  const runs = new RunManager(rt, store);
+  await runs.recover();
+  const metrics = new Metrics(rt.events, () => runs.activeCount);
+  const app = createApp(rt, runs, metrics, o);
+  const server = await new Promise<Server>((res, rej) => {
+    const s = app.listen(o.port, o.host ?? '127.0.0.1', (err?: Error) => (err ? rej(err) : res(s)));
+    s.once('error', rej);
   });
-  return new Promise((res, rej) => {
-    server.once('error', rej);
-    server.listen(port, host, () => res(server));
-  });
+  const addr = server.address();
+  return {
+    server,
+    runs,
+    port: typeof addr === 'object' && addr ? addr.port : o.port,
+    async close() {
+      await new Promise<void>((res) => {
+        server.close(() => res());
+        server.closeAllConnections();
+      });
+      await runs.close();
+      metrics.close();
+      await rt.close();
+      await store.close();
+    },
+  };
 }

@@ -26,8 +26,8 @@ function cliLogger(): pino.Logger {
   });
 }
 
-function runtime(): Runtime {
-  return new Runtime({ config: loadConfig(), logger: cliLogger() });
+function runtime(logger: pino.Logger = cliLogger()): Runtime {
+  return new Runtime({ config: loadConfig(), logger });
 }
 
 const out = (s: string): void => {
@@ -109,15 +109,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('start the HTTP API')
     .option('--port <port>', 'port (default $PORT or 5000)')
     .action(async (o: { port?: string }) => {
-      const rt = runtime();
+      // The server logs JSON lines (pino) on stdout: one per request, plus warnings.
+      const rt = runtime(pino({ level: process.env['NECTAR_LOG_LEVEL'] ?? 'info' }));
       const port = o.port === undefined ? rt.config.port : Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NectarError('USAGE', `--port ${JSON.stringify(o.port)}: expected a port number`);
-      const server = await startServer(rt, port);
-      const addr = server.address();
-      process.stderr.write(`nectar serving ${rt.registry.tasks.length} tasks on http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}\n`);
+      const srv = await startServer(rt, { port, ...(rt.config.apiToken ? { token: rt.config.apiToken } : {}) });
+      process.stderr.write(`nectar serving ${rt.registry.tasks.length} tasks on http://127.0.0.1:${srv.port}${rt.config.apiToken ? ' (bearer token required)' : ''}\n`);
       await new Promise<void>((res) => {
         const stop = (): void => {
-          server.close(() => res());
+          srv.close().then(res, res);
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

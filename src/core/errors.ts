@@ -17,6 +17,17 @@ export const ERROR_CODES = {
   WORKER_CRASHED: { status: 500, doc: 'the worker process running a task exited unexpectedly' },
   BAD_CONFIG: { status: 500, doc: 'a configuration variable has a bad value' },
   USAGE: { status: 400, doc: 'a command was used wrongly' },
+  RUN_NOT_FOUND: { status: 404, doc: 'no run has that id' },
+  RUN_ACTIVE: { status: 409, doc: 'the run is still in flight' },
+  RUN_SUCCEEDED: { status: 409, doc: 'the run succeeded: nothing to retry' },
+  RUN_NOT_ACTIVE: { status: 409, doc: 'the run is not in flight: nothing to cancel' },
+  TASK_NOT_FOUND: { status: 404, doc: 'no run has recorded that task id and its outputs do not exist' },
+  NOT_FOUND: { status: 404, doc: 'no such route or resource' },
+  METHOD_NOT_ALLOWED: { status: 405, doc: 'the route exists but not with that method' },
+  BAD_REQUEST: { status: 400, doc: 'the request is malformed (bad JSON body, bad path segment, bad query value)' },
+  PAYLOAD_TOO_LARGE: { status: 413, doc: 'the request body is larger than the limit' },
+  UNAUTHORIZED: { status: 401, doc: 'the bearer token is missing or wrong' },
+  INTERRUPTED: { status: 500, doc: 'the server stopped while the run was in flight' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -16,6 +16,8 @@ export interface NectarConfig {
   /** Limits of named resources, from `NECTAR_RESOURCES=db=2,gpu=1`. */
   readonly resources: Readonly<Record<string, number>>;
   readonly logLevel: string;
+  /** Set: every /api route needs `Authorization: Bearer <token>`. */
+  readonly apiToken: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -64,5 +66,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
     executor,
     resources: Object.freeze(parseResources(env['NECTAR_RESOURCES'] ?? '', 'NECTAR_RESOURCES')),
     logLevel,
+    apiToken: env['NECTAR_API_TOKEN'] || undefined,
   });
 }

@@ -1,0 +1,59 @@
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { RunManager } from '../runtime/runs';
+import type { Runtime } from '../runtime/runtime';
+import { bearerAuth } from './auth';
+import { errorHandler, methodNotAllowed, notFound } from './errors';
+import type { Metrics } from './metrics';
+import { openApi } from './openapi';
+import { send } from './respond';
+import { chainsRouter } from './routes/chains';
+import { runsRouter } from './routes/runs';
+import { statusRouter } from './routes/status';
+
+export interface AppOptions {
+  /** Set: every /api route needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Largest JSON body accepted (default 100 kB). */
+  bodyLimit?: string;
+  /** Log each request (default true). */
+  requestLog?: boolean;
+}
+
+/** The Express app of a runtime: built from it, holding no global state. */
+export function createApp(rt: Runtime, runs: RunManager, metrics: Metrics, o: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  if (o.requestLog !== false) app.use(pinoHttp({ logger: rt.logger, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info') }));
+  app.use((req, res, next) => {
+    const end = metrics.http.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: String(res.statusCode) }));
+    next();
+  });
+
+  app.route('/healthz')
+    .get((_req, res) => send(res, 200, { tasks: rt.registry.tasks.length, targets: rt.store.kind }, 'ok'))
+    .all(methodNotAllowed(['GET']));
+  app.route('/openapi.json')
+    .get((_req, res) => {
+      res.json(openApi(rt));
+    })
+    .all(methodNotAllowed(['GET']));
+  app.route('/metrics')
+    .get(async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    })
+    .all(methodNotAllowed(['GET']));
+
+  const api = express.Router();
+  if (o.token) api.use(bearerAuth(o.token));
+  api.use(express.json({ limit: o.bodyLimit ?? '100kb', strict: false, type: ['application/json', 'application/*+json'] }));
+  api.use(chainsRouter(rt, runs));
+  api.use(statusRouter(rt, runs));
+  api.use(runsRouter(rt, runs));
+  app.use('/api', api);
+  app.use(notFound);
+  app.use(errorHandler(rt.logger));
+  return app;
+}

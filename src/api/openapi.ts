@@ -1,0 +1,59 @@
+import { paramsSchemaOf } from '../core/task';
+import type { Runtime } from '../runtime/runtime';
+
+const envelope = (data: Record<string, unknown>): Record<string, unknown> => ({
+  type: 'object',
+  properties: { status: { type: 'integer' }, message: { type: 'string' }, data: { type: 'object', properties: data } },
+});
+const errorSchema = { $ref: '#/components/schemas/Error' };
+const errors = (...codes: number[]): Record<string, unknown> =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: `error ${c}`, content: { 'application/json': { schema: errorSchema } } }]));
+
+/** OpenAPI 3.1 of this server, generated from the registry: one POST per task, its params as the schema. */
+export function openApi(rt: Runtime): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const t of rt.registry.tasks) {
+    const schema = paramsSchemaOf(t.cls) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+    const parameters = Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: (schema.required ?? []).includes(name), schema: s }));
+    paths[`/api/chains/${t.type}/${t.chain}/${t.name}`] = {
+      post: {
+        operationId: `run_${t.type}_${t.chain}_${t.name}`,
+        summary: `Run ${t.ref}`,
+        tags: [t.type],
+        parameters,
+        requestBody: { required: false, content: { 'application/json': { schema } } },
+        responses: {
+          '200': { description: 'already complete: resource_url points at the output', content: { 'application/json': { schema: envelope({ task_id: { type: 'string' }, job_status: { const: 'DONE' }, resource_url: { type: 'string' } }) } } },
+          '202': { description: 'run started (or joined): poll status_url', content: { 'application/json': { schema: envelope({ run_id: { type: 'string' }, task_id: { type: 'string' }, status_url: { type: 'string' }, expires_in: {} }) } } },
+          ...errors(400, 401, 404, 413),
+        },
+      },
+    };
+  }
+  const get = (summary: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ get: { summary, responses: { '200': { description: 'ok' }, ...errors(400, 401, 404) }, ...extra } });
+  paths['/api/chains'] = get('Every task: type, chain, name, endpoint, parameter schema');
+  paths['/api/chainstatus'] = get('Status of a task id', { parameters: [{ name: 'chain', in: 'query', required: true, schema: { type: 'string' } }] });
+  paths['/api/runs'] = get('Run history, newest first', {
+    parameters: [
+      { name: 'state', in: 'query', schema: { enum: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] } },
+      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+      { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
+    ],
+  });
+  paths['/api/runs/{id}'] = get('One run: nodes with states and timings, edges');
+  paths['/api/runs/{id}/events'] = get('Server-sent events of a run');
+  paths['/api/runs/{id}/cancel'] = { post: { summary: 'Cancel a run in flight', responses: { '200': { description: 'cancelled' }, ...errors(401, 404, 409) } } };
+  paths['/api/runs/{id}/retry'] = { post: { summary: 'Run the failed part again', responses: { '202': { description: 'started' }, ...errors(401, 404, 409) } } };
+  paths['/api/tasks/{type}/{chain}/{task}/{hash}/log'] = get("A task's log lines");
+  paths['/healthz'] = get('Health');
+  paths['/metrics'] = get('Prometheus metrics');
+  return {
+    openapi: '3.1.0',
+    info: { title: 'nectar', version: '0.1.0', description: 'Every discovered task is an endpoint.' },
+    paths,
+    components: {
+      schemas: { Error: { type: 'object', properties: { status: { type: 'integer' }, message: { type: 'string' }, error: { type: 'object', properties: { code: { type: 'string' }, details: {} } } } } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    },
+  };
+}

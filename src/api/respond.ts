@@ -1,0 +1,28 @@
+import type { Request, Response } from 'express';
+import { NectarError, type ErrorCode } from '../core/errors';
+import { NAME_PATTERN } from '../core/identity';
+
+/** Every JSON answer: `{ status, message, data }` (errors add `error: { code, details }`). */
+export function send(res: Response, status: number, data: unknown, message = 'success'): void {
+  res.status(status).json({ status, message, data });
+}
+
+/** Throw from a handler: the error middleware turns it into the JSON error shape. */
+export function fail(code: ErrorCode, message: string, details?: unknown): never {
+  throw new NectarError(code, message, details);
+}
+
+/** A path segment that must be a plain name (type, chain, task): never `..`, slashes or odd characters. */
+export function nameParam(req: Request, key: string): string {
+  const v = req.params[key];
+  if (typeof v !== 'string' || !NAME_PATTERN.test(v)) fail('BAD_REQUEST', `'${key}' must match ${NAME_PATTERN.source}, got ${JSON.stringify(v)}`, { param: key });
+  return v;
+}
+
+/** `scheme://host` of this request, for the URLs we hand out. */
+export function baseUrl(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+}
+
+/** A task id as the API accepts it: `type/chain/Task/<32 hex>`. */
+export const TASK_ID = /^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[0-9a-f]{32}$/;

@@ -1,0 +1,151 @@
+import { type Request, type Response, Router } from 'express';
+import { RUN_STATES, type RunState } from '../../core/states';
+import type { NectarEventName } from '../../core/events';
+import type { RunManager } from '../../runtime/runs';
+import type { Runtime } from '../../runtime/runtime';
+import type { RunRow, TaskRow } from '../../store/types';
+import { methodNotAllowed } from '../errors';
+import { baseUrl, fail, send } from '../respond';
+
+const RUN_ID = /^[0-9a-f-]{36}$/;
+
+function intQuery(req: Request, key: string, def: number, min: number, max: number): number {
+  const raw = req.query[key];
+  if (raw === undefined) return def;
+  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) fail('BAD_REQUEST', `'${key}' must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`, { param: key });
+  return n;
+}
+
+function runJson(run: RunRow, base: string): Record<string, unknown> {
+  return {
+    run_id: run.id,
+    task_id: run.rootTaskId,
+    task: run.ref,
+    params: run.params,
+    state: run.state,
+    created_at: run.createdAt,
+    started_at: run.startedAt ?? null,
+    ended_at: run.endedAt ?? null,
+    duration_ms: run.startedAt !== undefined && run.endedAt !== undefined ? run.endedAt - run.startedAt : null,
+    counts: run.counts ?? null,
+    error: run.error ?? null,
+    interrupted: run.interrupted ?? false,
+    url: `${base}/api/runs/${run.id}`,
+  };
+}
+
+function nodeJson(t: TaskRow): Record<string, unknown> {
+  return {
+    task_id: t.taskId,
+    name: t.name,
+    params: t.params,
+    state: t.state,
+    skipped: t.skipped,
+    attempts: t.attempts,
+    started_at: t.startedAt ?? null,
+    ended_at: t.endedAt ?? null,
+    duration_ms: t.startedAt !== undefined && t.endedAt !== undefined ? t.endedAt - t.startedAt : null,
+    error: t.error ?? null,
+    deps: t.deps,
+  };
+}
+
+/** Run history, one run's DAG, live events, cancel and retry. */
+export function runsRouter(rt: Runtime, runs: RunManager): Router {
+  const r = Router();
+
+  const load = async (req: Request): Promise<{ run: RunRow; tasks: TaskRow[] }> => {
+    const id = req.params['id'] as string;
+    if (!RUN_ID.test(id)) fail('RUN_NOT_FOUND', `no run ${id}`);
+    const run = runs.activeRun(id) ?? (await runs.store.getRun(id));
+    if (!run) fail('RUN_NOT_FOUND', `no run ${id}`);
+    const tasks = runs.recorder.activeTasks(id) ?? (await runs.store.getTasks(id));
+    return { run, tasks };
+  };
+
+  r.route('/runs')
+    .get(async (req, res) => {
+      const state = req.query['state'];
+      if (state !== undefined && !(typeof state === 'string' && (RUN_STATES as readonly string[]).includes(state))) {
+        fail('BAD_REQUEST', `'state' must be one of ${RUN_STATES.join(', ')}, got ${JSON.stringify(state)}`, { param: 'state' });
+      }
+      const limit = intQuery(req, 'limit', 50, 1, 500);
+      const offset = intQuery(req, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+      const q = state === undefined ? { limit, offset } : { limit, offset, state: state as RunState };
+      const { runs: rows, total } = await runs.store.listRuns(q);
+      const base = baseUrl(req);
+      send(res, 200, { runs: rows.map((x) => runJson(runs.activeRun(x.id) ?? x, base)), total, limit, offset });
+    })
+    .all(methodNotAllowed(['GET']));
+
+  r.route('/runs/:id')
+    .get(async (req, res) => {
+      const { run, tasks } = await load(req);
+      const edges = tasks.flatMap((t) => t.deps.map((d) => ({ from: d, to: t.taskId })));
+      send(res, 200, { ...runJson(run, baseUrl(req)), nodes: tasks.map(nodeJson), edges });
+    })
+    .all(methodNotAllowed(['GET']));
+
+  r.route('/runs/:id/events')
+    .get(async (req, res) => {
+      const { run, tasks } = await load(req);
+      streamEvents(rt, runs, run, tasks, req, res);
+    })
+    .all(methodNotAllowed(['GET']));
+
+  r.route('/runs/:id/cancel')
+    .post(async (req, res) => {
+      const { run } = await load(req);
+      if (!runs.cancel(run.id)) fail('RUN_NOT_ACTIVE', `run ${run.id} is ${run.state}: only a run in flight can be cancelled`);
+      await runs.settled(run.id);
+      const after = (await runs.store.getRun(run.id)) ?? run;
+      send(res, 200, runJson(after, baseUrl(req)), 'cancelled');
+    })
+    .all(methodNotAllowed(['POST']));
+
+  r.route('/runs/:id/retry')
+    .post(async (req, res) => {
+      const { run } = await load(req);
+      const sub = await runs.retry(run.id);
+      const base = baseUrl(req);
+      if (sub.complete) return send(res, 200, { task_id: sub.task.id, job_status: 'DONE', run_id: null }, 'already complete: nothing to retry');
+      send(res, 202, { run_id: sub.runId, retry_of: run.id, task_id: sub.task.id, status_url: `${base}/api/chainstatus?chain=${encodeURIComponent(sub.task.id)}`, run_url: `${base}/api/runs/${sub.runId}` }, 'retry started');
+    })
+    .all(methodNotAllowed(['POST']));
+  return r;
+}
+
+/** Server-sent events: a snapshot first, then every change of this run as it happens, until it ends. */
+function streamEvents(rt: Runtime, runs: RunManager, run: RunRow, tasks: TaskRow[], req: Request, res: Response): void {
+  res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  res.flushHeaders();
+  const write = (event: string, data: unknown): void => {
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  write('snapshot', { ...runJson(run, baseUrl(req)), nodes: tasks.map(nodeJson) });
+  if (!runs.isActive(run.id)) {
+    write('end', { run_id: run.id, state: run.state });
+    res.end();
+    return;
+  }
+  const names: NectarEventName[] = ['task:added', 'task:state', 'task:retry', 'task:log'];
+  const offs = names.map((name) =>
+    rt.events.on(name, (e) => {
+      if (e.runId === run.id) write(name, e);
+    }),
+  );
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+  const stop = (): void => {
+    for (const off of offs) off();
+    offEnd();
+    clearInterval(heartbeat);
+  };
+  const offEnd = rt.events.on('run:end', (e) => {
+    if (e.runId !== run.id) return;
+    write('run:end', e);
+    stop();
+    res.end();
+  });
+  req.on('close', stop);
+}

@@ -1,0 +1,70 @@
+import { checkComplete, outputKeys, taskFolder } from '../core/binding';
+import type { SerializedError } from '../core/errors';
+import type { TaskState } from '../core/states';
+import { type AnyTask, construct } from '../core/task';
+import type { RunManager } from '../runtime/runs';
+import type { Runtime } from '../runtime/runtime';
+
+/** What `/api/chainstatus` and the POST answer say about one task. */
+export interface TaskStatus {
+  task_id: string;
+  job_status: TaskState;
+  run_id: string | null;
+  resource_url: string | null;
+  /** Every output, when there are several. */
+  resources: string[];
+  expires_in: number | null;
+  error?: SerializedError;
+}
+
+/** Download links of a complete task's outputs (local: served by this server; S3 later: presigned). */
+export function resourceUrls(task: AnyTask, base: string): string[] {
+  return outputKeys(task).map((k) => `${base}/api/targets/${k.split('/').map(encodeURIComponent).join('/')}`);
+}
+
+export function doneStatus(task: AnyTask, base: string, runId: string | null): TaskStatus {
+  const resources = resourceUrls(task, base);
+  return { task_id: task.id, job_status: 'DONE', run_id: runId, resource_url: resources[0] ?? null, resources, expires_in: null };
+}
+
+/** The task of an id, rebuilt from a run record's params or the params.json beside its outputs. */
+async function taskOf(rt: Runtime, taskId: string, params: Record<string, unknown> | undefined): Promise<AnyTask | undefined> {
+  const [type, chain, name] = taskId.split('/');
+  let found;
+  try {
+    found = rt.registry.resolve(`${type}/${chain}/${name}`);
+  } catch {
+    return undefined;
+  }
+  let p = params;
+  if (!p) {
+    try {
+      p = JSON.parse(await rt.store.target(`${taskFolder(taskId)}/params.json`).readText()) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    const t = construct(found.cls, p);
+    return t.id === taskId ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The status of a task id: its latest record in any run, or, never run through this server
+ * (the CLI, another server), DONE when its outputs exist. Undefined when nothing is known.
+ */
+export async function taskStatus(rt: Runtime, runs: RunManager, taskId: string, base: string): Promise<TaskStatus | undefined> {
+  const row = await runs.store.latestTask(taskId);
+  const task = await taskOf(rt, taskId, row?.params);
+  if (task && (!row || row.state === 'DONE')) {
+    const [complete] = await checkComplete([task], rt.store);
+    if (complete) return doneStatus(task, base, row?.runId ?? null);
+  }
+  if (!row) return undefined;
+  const s: TaskStatus = { task_id: taskId, job_status: row.state, run_id: row.runId, resource_url: null, resources: [], expires_in: null };
+  if (row.error) s.error = row.error;
+  return s;
+}

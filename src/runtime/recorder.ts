@@ -1,0 +1,95 @@
+import type { EventBus } from '../core/events';
+import { isTerminal } from '../core/states';
+import type { RunResult } from '../scheduler/scheduler';
+import type { RunRow, RunStore, TaskRow } from '../store/types';
+
+/**
+ * Writes what runs do into the run store. Task rows live in memory while their run is active
+ * (the API reads them there) and changed rows are flushed once per turn of the event loop in
+ * one transaction, so a 10,000-task run costs a few writes, not 30,000.
+ */
+export class Recorder {
+  readonly #tasks = new Map<string, Map<string, TaskRow>>();
+  readonly #dirty = new Map<string, TaskRow>();
+  #flushing: Promise<void> | undefined;
+  #scheduled = false;
+  readonly #offs: (() => void)[] = [];
+
+  constructor(
+    private readonly store: RunStore,
+    events: EventBus,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.#offs.push(
+      events.on('task:added', (e) => {
+        const rows = this.#tasks.get(e.runId);
+        if (!rows) return;
+        const row: TaskRow = { runId: e.runId, taskId: e.taskId, name: e.name, params: e.params as TaskRow['params'], state: 'PENDING', skipped: false, attempts: 0, deps: [...e.deps] };
+        rows.set(e.taskId, row);
+        this.#mark(row);
+      }),
+      events.on('task:state', (e) => {
+        const row = this.#tasks.get(e.runId)?.get(e.taskId);
+        if (!row) return;
+        row.state = e.state;
+        row.attempts = e.attempt;
+        if (e.skipped) row.skipped = true;
+        if (e.state === 'RUNNING') row.startedAt ??= e.at;
+        if (isTerminal(e.state)) row.endedAt = e.at;
+        if (e.error) row.error = e.error;
+        this.#mark(row);
+      }),
+    );
+  }
+
+  /** Start recording a run (before it starts, so no event is missed). */
+  track(run: RunRow): void {
+    this.#tasks.set(run.id, new Map());
+  }
+
+  /** Task rows of an active run, from memory. */
+  activeTasks(runId: string): TaskRow[] | undefined {
+    const rows = this.#tasks.get(runId);
+    return rows ? [...rows.values()] : undefined;
+  }
+
+  /** The run ended: write every task as the scheduler saw it last (dynamic edges included), then forget it. */
+  async finish(result: RunResult): Promise<void> {
+    const rows = this.#tasks.get(result.runId);
+    if (rows) {
+      for (const rec of result.tasks.values()) {
+        const row = rows.get(rec.id);
+        if (row) row.deps = [...rec.deps];
+      }
+    }
+    await this.flush();
+    if (rows) await this.store.putTasks([...rows.values()]);
+    this.#tasks.delete(result.runId);
+  }
+
+  #mark(row: TaskRow): void {
+    this.#dirty.set(`${row.runId}\n${row.taskId}`, row);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.flush().catch(this.onError);
+    });
+  }
+
+  /** Write the changed rows now. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#dirty.size === 0) return;
+    const rows = [...this.#dirty.values()].map((r) => ({ ...r, deps: [...r.deps] }));
+    this.#dirty.clear();
+    this.#flushing = this.store.putTasks(rows).finally(() => {
+      this.#flushing = undefined;
+    });
+    await this.#flushing;
+  }
+
+  close(): void {
+    for (const off of this.#offs) off();
+  }
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { checkComplete } from '../core/binding';
+import { NectarError, serializeError } from '../core/errors';
+import type { AnyTask } from '../core/task';
+import type { DiscoveredTask } from '../discovery/registry';
+import type { RunResult } from '../scheduler/scheduler';
+import type { RunRow, RunStore } from '../store/types';
+import { Recorder } from './recorder';
+import type { Runtime } from './runtime';
+
+/** What submitting a task gives back. */
+export interface Submitted {
+  readonly task: AnyTask;
+  readonly found: DiscoveredTask;
+  /** Undefined when the task was already complete (no run was needed). */
+  readonly runId: string | undefined;
+  /** True when this call started the run; false when it joined one in flight or found the task complete. */
+  readonly created: boolean;
+  readonly complete: boolean;
+}
+
+interface Active {
+  readonly run: RunRow;
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Starts runs in the background for the API, records them, and keeps what is in flight:
+ * asking again for a root task that is already running joins that run (one execution).
+ */
+export class RunManager {
+  readonly recorder: Recorder;
+  readonly #active = new Map<string, Active>();
+  readonly #byRoot = new Map<string, string>();
+
+  constructor(
+    private readonly rt: Runtime,
+    readonly store: RunStore,
+  ) {
+    this.recorder = new Recorder(store, rt.events, (err) => rt.logger.error({ err }, 'run store write failed'));
+  }
+
+  /** Runs found in flight at start-up are marked interrupted (they can be retried). */
+  async recover(): Promise<string[]> {
+    const ids = await this.store.markInterrupted(Date.now());
+    if (ids.length > 0) this.rt.logger.warn({ runs: ids }, `${ids.length} run(s) were in flight when the server stopped: marked FAILED (interrupted)`);
+    return ids;
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  isActive(runId: string): boolean {
+    return this.#active.has(runId);
+  }
+
+  activeRun(runId: string): RunRow | undefined {
+    return this.#active.get(runId)?.run;
+  }
+
+  /** Start (or join) a run of a task with raw parameters; validation errors are thrown as NectarErrors. */
+  async submit(found: DiscoveredTask, params: Readonly<Record<string, unknown>>): Promise<Submitted> {
+    const task = this.rt.instantiateFrom(found, params);
+    const joined = this.#byRoot.get(task.id);
+    if (joined) return { task, found, runId: joined, created: false, complete: false };
+    const [complete] = await checkComplete([task], this.rt.store);
+    const again = this.#byRoot.get(task.id);
+    if (again) return { task, found, runId: again, created: false, complete: false };
+    if (complete) return { task, found, runId: undefined, created: false, complete: true };
+    return { task, found, runId: await this.#start(task, found), created: true, complete: false };
+  }
+
+  /** Run the same root again (after a failure or cancel): complete tasks are skipped, so it resumes. */
+  async retry(runId: string): Promise<Submitted> {
+    const run = await this.store.getRun(runId);
+    if (!run) throw new NectarError('RUN_NOT_FOUND', `no run ${runId}`);
+    if (this.#active.has(runId) || run.state === 'QUEUED' || run.state === 'RUNNING') throw new NectarError('RUN_ACTIVE', `run ${runId} is still ${run.state}: cancel it first`);
+    if (run.state === 'SUCCEEDED') throw new NectarError('RUN_SUCCEEDED', `run ${runId} succeeded: there is nothing to retry`);
+    return this.submit(this.rt.registry.resolve(run.ref), run.params);
+  }
+
+  /** Cancel a run in flight: running tasks are aborted, pending ones never start. */
+  cancel(runId: string): boolean {
+    const a = this.#active.get(runId);
+    if (!a) return false;
+    a.abort.abort();
+    return true;
+  }
+
+  async #start(task: AnyTask, found: DiscoveredTask): Promise<string> {
+    const run: RunRow = { id: randomUUID(), rootTaskId: task.id, ref: found.ref, params: task.params, state: 'QUEUED', createdAt: Date.now() };
+    const abort = new AbortController();
+    this.#byRoot.set(task.id, run.id);
+    this.recorder.track(run);
+    await this.store.putRun({ ...run });
+    const off = this.rt.events.on('run:start', (e) => {
+      if (e.runId !== run.id) return;
+      run.state = 'RUNNING';
+      run.startedAt = e.at;
+      this.store.putRun({ ...run }).catch((err: unknown) => this.rt.logger.error({ err }, 'run store write failed'));
+    });
+    const done = this.rt
+      .run(task, { runId: run.id, signal: abort.signal })
+      .then(
+        (result) => this.#ended(run, result),
+        async (err: unknown) => {
+          run.state = 'FAILED';
+          run.error = serializeError(err);
+          run.endedAt = Date.now();
+          await this.store.putRun({ ...run });
+        },
+      )
+      .catch((err: unknown) => this.rt.logger.error({ err, runId: run.id }, 'recording the end of a run failed'))
+      .finally(() => {
+        off();
+        this.#active.delete(run.id);
+        if (this.#byRoot.get(task.id) === run.id) this.#byRoot.delete(task.id);
+      });
+    this.#active.set(run.id, { run, abort, done });
+    return run.id;
+  }
+
+  async #ended(run: RunRow, result: RunResult): Promise<void> {
+    await this.recorder.finish(result);
+    run.state = result.state;
+    run.endedAt = Date.now();
+    run.counts = result.counts;
+    if (result.error) run.error = result.error;
+    else if (result.failures[0]?.error) run.error = result.failures[0].error;
+    await this.store.putRun({ ...run });
+  }
+
+  /** Resolves when the run (if in flight) has ended and been recorded. */
+  async settled(runId: string): Promise<void> {
+    await this.#active.get(runId)?.done;
+  }
+
+  /** Cancel everything in flight and wait for it to be recorded. */
+  async close(): Promise<void> {
+    const all = [...this.#active.values()];
+    for (const a of all) a.abort.abort();
+    await Promise.all(all.map((a) => a.done));
+    await this.recorder.flush();
+    this.recorder.close();
+  }
+}

@@ -1,0 +1,233 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SerializedError } from '../core/errors';
+import type { Json } from '../core/identity';
+import type { RunState, TaskState } from '../core/states';
+import type { RunQuery, RunRow, RunStore, TaskRow } from './types';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY, root_task_id TEXT NOT NULL, ref TEXT NOT NULL, params TEXT NOT NULL,
+  state TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER,
+  error TEXT, counts TEXT, interrupted INTEGER
+);
+CREATE INDEX IF NOT EXISTS runs_state_created ON runs (state, created_at);
+CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
+CREATE TABLE IF NOT EXISTS tasks (
+  run_id TEXT NOT NULL, task_id TEXT NOT NULL, name TEXT NOT NULL, params TEXT NOT NULL,
+  state TEXT NOT NULL, skipped INTEGER NOT NULL, attempts INTEGER NOT NULL,
+  started_at INTEGER, ended_at INTEGER, error TEXT, deps TEXT NOT NULL,
+  seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL,
+  PRIMARY KEY (run_id, task_id)
+);
+CREATE INDEX IF NOT EXISTS tasks_task_updated ON tasks (task_id, updated_seq);
+`;
+
+const RUN_COLS = 'id, root_task_id, ref, params, state, created_at, started_at, ended_at, error, counts, interrupted';
+const TASK_COLS = 'run_id, task_id, name, params, state, skipped, attempts, started_at, ended_at, error, deps';
+
+interface RunRec {
+  id: string; root_task_id: string; ref: string; params: string; state: string; created_at: number;
+  started_at: number | null; ended_at: number | null; error: string | null; counts: string | null; interrupted: number | null;
+}
+interface TaskRec {
+  run_id: string; task_id: string; name: string; params: string; state: string; skipped: number; attempts: number;
+  started_at: number | null; ended_at: number | null; error: string | null; deps: string;
+}
+type TaskWrite = TaskRec & { seq: number };
+
+function parse(text: string | null): unknown {
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function toParams(text: string): { [key: string]: Json } {
+  const v = parse(text);
+  return isObject(v) ? (v as { [key: string]: Json }) : {};
+}
+function toError(text: string | null): SerializedError | undefined {
+  const v = parse(text);
+  return isObject(v) && typeof v.name === 'string' && typeof v.message === 'string' ? (v as unknown as SerializedError) : undefined;
+}
+function toCounts(text: string | null): Partial<Record<TaskState, number>> | undefined {
+  const v = parse(text);
+  if (!isObject(v)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(v)) if (typeof n === 'number') out[k] = n;
+  return out as Partial<Record<TaskState, number>>;
+}
+function toDeps(text: string): string[] {
+  const v = parse(text);
+  return Array.isArray(v) ? v.filter((d): d is string => typeof d === 'string') : [];
+}
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+function runFromRec(r: RunRec): RunRow {
+  const run: RunRow = { id: r.id, rootTaskId: r.root_task_id, ref: r.ref, params: toParams(r.params), state: r.state as RunState, createdAt: r.created_at };
+  if (r.started_at !== null) run.startedAt = r.started_at;
+  if (r.ended_at !== null) run.endedAt = r.ended_at;
+  const error = toError(r.error);
+  if (error !== undefined) run.error = error;
+  const counts = toCounts(r.counts);
+  if (counts !== undefined) run.counts = counts;
+  if (r.interrupted !== null) run.interrupted = r.interrupted !== 0;
+  return run;
+}
+
+function taskFromRec(r: TaskRec): TaskRow {
+  const row: TaskRow = {
+    runId: r.run_id, taskId: r.task_id, name: r.name, params: toParams(r.params), state: r.state as TaskState,
+    skipped: r.skipped !== 0, attempts: r.attempts, deps: toDeps(r.deps),
+  };
+  if (r.started_at !== null) row.startedAt = r.started_at;
+  if (r.ended_at !== null) row.endedAt = r.ended_at;
+  const error = toError(r.error);
+  if (error !== undefined) row.error = error;
+  return row;
+}
+
+function clampInt(v: number | undefined, fallback: number, min: number, max: number): number {
+  const n = v === undefined || !Number.isFinite(v) ? fallback : Math.trunc(v);
+  return Math.min(max, Math.max(min, n));
+}
+
+/** Every statement the store runs, prepared once at open. */
+function prepare(db: Database.Database) {
+  const runSet = RUN_COLS.split(', ').slice(1).map((c) => `${c} = excluded.${c}`).join(', ');
+  const taskSet = TASK_COLS.split(', ').slice(2).map((c) => `${c} = excluded.${c}`).join(', ');
+  return {
+    putRun: db.prepare<RunRec>(`INSERT INTO runs (${RUN_COLS}) VALUES (${RUN_COLS.replace(/(\w+)/g, '@$1')}) ON CONFLICT(id) DO UPDATE SET ${runSet}`),
+    putTask: db.prepare<TaskWrite>(
+      `INSERT INTO tasks (${TASK_COLS}, seq, updated_seq) VALUES (${TASK_COLS.replace(/(\w+)/g, '@$1')}, @seq, @seq)
+       ON CONFLICT(run_id, task_id) DO UPDATE SET ${taskSet}, updated_seq = excluded.updated_seq`,
+    ),
+    getRun: db.prepare<[string], RunRec>(`SELECT ${RUN_COLS} FROM runs WHERE id = ?`),
+    listAll: db.prepare<[number, number], RunRec>(`SELECT ${RUN_COLS} FROM runs ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`),
+    listByState: db.prepare<[string, number, number], RunRec>(
+      `SELECT ${RUN_COLS} FROM runs WHERE state = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+    ),
+    countAll: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM runs'),
+    countByState: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM runs WHERE state = ?'),
+    getTasks: db.prepare<[string], TaskRec>(`SELECT ${TASK_COLS} FROM tasks WHERE run_id = ? ORDER BY seq`),
+    latestTask: db.prepare<[string], TaskRec>(`SELECT ${TASK_COLS} FROM tasks WHERE task_id = ? ORDER BY updated_seq DESC LIMIT 1`),
+    failRunning: db.prepare<{ now: number; error: string }>(
+      `UPDATE tasks SET state = 'FAILED', ended_at = @now, error = @error
+       WHERE state = 'RUNNING' AND run_id IN (SELECT id FROM runs WHERE state IN ('QUEUED', 'RUNNING'))`,
+    ),
+    cancelPending: db.prepare<[]>(
+      `UPDATE tasks SET state = 'CANCELLED'
+       WHERE state = 'PENDING' AND run_id IN (SELECT id FROM runs WHERE state IN ('QUEUED', 'RUNNING'))`,
+    ),
+    failRuns: db.prepare<{ now: number; error: string }, { id: string }>(
+      `UPDATE runs SET state = 'FAILED', interrupted = 1, ended_at = @now, error = @error
+       WHERE state IN ('QUEUED', 'RUNNING') RETURNING id`,
+    ),
+  };
+}
+
+/**
+ * The default run store: one embedded SQLite file, so run history survives a restart with no
+ * server to operate. WAL lets readers (status polling, listings) proceed while the scheduler
+ * writes; `synchronous = NORMAL` under WAL skips an fsync per commit yet a committed transaction
+ * still survives a killed process (only an OS crash or power loss can lose the last commits).
+ */
+export class SqliteRunStore implements RunStore {
+  private readonly db: Database.Database;
+  /** Store-wide write counter: `tasks.updated_seq` (latest write) and first-insert `seq`. */
+  private counter: number;
+  private readonly stmts: ReturnType<typeof prepare>;
+  private readonly writeTasks: (rows: readonly TaskRow[]) => void;
+  private readonly interrupt: (now: number) => string[];
+
+  constructor(path: string) {
+    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    this.db = db;
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      throw new Error(`run store ${path} has schema version ${version}, newer than this nectar understands (${SCHEMA_VERSION})`);
+    }
+    db.exec(SCHEMA);
+    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    const max = db.prepare<[], { m: number | null }>('SELECT MAX(updated_seq) AS m FROM tasks').get();
+    this.counter = max?.m ?? 0;
+
+    this.stmts = prepare(db);
+    const s = this.stmts;
+
+    this.writeTasks = db.transaction((rows: readonly TaskRow[]) => {
+      for (const t of rows) {
+        s.putTask.run({
+          run_id: t.runId, task_id: t.taskId, name: t.name, params: JSON.stringify(t.params), state: t.state,
+          skipped: t.skipped ? 1 : 0, attempts: t.attempts, started_at: t.startedAt ?? null, ended_at: t.endedAt ?? null,
+          error: json(t.error), deps: JSON.stringify(t.deps), seq: ++this.counter,
+        });
+      }
+    });
+    // Task rows are corrected in place without a new `updated_seq`: this is not a newer record
+    // of the task, and a later run's row for the same task id must stay the latest.
+    this.interrupt = db.transaction((now: number) => {
+      const taskError = { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this task ran' };
+      const runError = { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this run was in flight: retry it' };
+      s.failRunning.run({ now, error: JSON.stringify(taskError) });
+      s.cancelPending.run();
+      return s.failRuns.all({ now, error: JSON.stringify(runError) }).map((r) => r.id).sort();
+    });
+  }
+
+  async putRun(run: RunRow): Promise<void> {
+    this.stmts.putRun.run({
+      id: run.id, root_task_id: run.rootTaskId, ref: run.ref, params: JSON.stringify(run.params), state: run.state,
+      created_at: run.createdAt, started_at: run.startedAt ?? null, ended_at: run.endedAt ?? null,
+      error: json(run.error), counts: json(run.counts), interrupted: run.interrupted === undefined ? null : run.interrupted ? 1 : 0,
+    });
+  }
+
+  async putTasks(rows: readonly TaskRow[]): Promise<void> {
+    if (rows.length > 0) this.writeTasks(rows);
+  }
+
+  async getRun(id: string): Promise<RunRow | undefined> {
+    const r = this.stmts.getRun.get(id);
+    return r === undefined ? undefined : runFromRec(r);
+  }
+
+  async listRuns(q: RunQuery): Promise<{ runs: RunRow[]; total: number }> {
+    const limit = clampInt(q.limit, 50, 1, 500);
+    const offset = clampInt(q.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+    const s = this.stmts;
+    const recs = q.state === undefined ? s.listAll.all(limit, offset) : s.listByState.all(q.state, limit, offset);
+    const count = q.state === undefined ? s.countAll.get() : s.countByState.get(q.state);
+    return { runs: recs.map(runFromRec), total: count?.n ?? 0 };
+  }
+
+  async getTasks(runId: string): Promise<TaskRow[]> {
+    return this.stmts.getTasks.all(runId).map(taskFromRec);
+  }
+
+  async latestTask(taskId: string): Promise<TaskRow | undefined> {
+    const r = this.stmts.latestTask.get(taskId);
+    return r === undefined ? undefined : taskFromRec(r);
+  }
+
+  async markInterrupted(now: number): Promise<string[]> {
+    return this.interrupt(now);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,72 @@
+import type { SerializedError } from '../core/errors';
+import type { Json } from '../core/identity';
+import type { RunState, TaskState } from '../core/states';
+
+/** One run as recorded: what was asked, how it went. Times are epoch milliseconds. */
+export interface RunRow {
+  readonly id: string;
+  /** The root task's id (`type/chain/Task/hash`). */
+  readonly rootTaskId: string;
+  /** The root task's reference (`type/chain/Task`). */
+  readonly ref: string;
+  readonly params: { readonly [key: string]: Json };
+  state: RunState;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  error?: SerializedError;
+  /** Task counts by state, set when the run ends. */
+  counts?: Partial<Record<TaskState, number>>;
+  /** Set on runs found in flight when the server started again (it stopped while they ran). */
+  interrupted?: boolean;
+}
+
+/** One task within one run. */
+export interface TaskRow {
+  readonly runId: string;
+  readonly taskId: string;
+  /** The task class name. */
+  readonly name: string;
+  readonly params: { readonly [key: string]: Json };
+  state: TaskState;
+  /** DONE because its outputs already existed. */
+  skipped: boolean;
+  attempts: number;
+  startedAt?: number;
+  endedAt?: number;
+  error?: SerializedError;
+  deps: string[];
+}
+
+export interface RunQuery {
+  state?: RunState;
+  /** 1..500, default 50. */
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * Where runs and task states are kept so that they survive a restart: embedded SQLite by
+ * default, Redis in distributed mode. Calls are synchronous for SQLite; the interface is
+ * async so that a networked store fits behind it.
+ */
+export interface RunStore {
+  /** Insert or replace a run row. */
+  putRun(run: RunRow): Promise<void>;
+  /** Insert or replace task rows (one transaction). */
+  putTasks(rows: readonly TaskRow[]): Promise<void>;
+  getRun(id: string): Promise<RunRow | undefined>;
+  /** Newest first. */
+  listRuns(q: RunQuery): Promise<{ runs: RunRow[]; total: number }>;
+  /** The tasks of a run, in the order they were first recorded. */
+  getTasks(runId: string): Promise<TaskRow[]>;
+  /** The most recent record of a task id in any run (for status polling). */
+  latestTask(taskId: string): Promise<TaskRow | undefined>;
+  /**
+   * At start-up: runs left QUEUED or RUNNING by a process that stopped are marked FAILED with
+   * `interrupted: true` and an error saying so; their PENDING/RUNNING tasks become FAILED
+   * (RUNNING) or CANCELLED (PENDING). Returns the ids of the runs marked.
+   */
+  markInterrupted(now: number): Promise<string[]>;
+  close(): Promise<void>;
+}

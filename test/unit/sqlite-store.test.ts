@@ -1,0 +1,312 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteRunStore } from '../../src/store/sqlite';
+import type { RunRow, TaskRow } from '../../src/store/types';
+import { REPO, rmDir, tempDir } from '../helpers/runtime';
+
+const run = (id: string, createdAt: number, extra: Partial<RunRow> = {}): RunRow => ({
+  id,
+  rootTaskId: `testing/a_chain/Root/${id}`,
+  ref: 'testing/a_chain/Root',
+  params: { n: 1, tags: ['a', 'b'], nested: { x: null } },
+  state: 'QUEUED',
+  createdAt,
+  ...extra,
+});
+
+const task = (runId: string, taskId: string, extra: Partial<TaskRow> = {}): TaskRow => ({
+  runId,
+  taskId,
+  name: taskId.split('/')[2] ?? 'T',
+  params: { i: 1 },
+  state: 'PENDING',
+  skipped: false,
+  attempts: 0,
+  deps: [],
+  ...extra,
+});
+
+describe('SqliteRunStore', () => {
+  let dir: string;
+  let file: string;
+  const open: SqliteRunStore[] = [];
+  const openStore = (path = file): SqliteRunStore => {
+    const s = new SqliteRunStore(path);
+    open.push(s);
+    return s;
+  };
+
+  beforeEach(() => {
+    dir = tempDir('nectar-sqlite-');
+    file = join(dir, 'nested', 'deeper', 'runs.db');
+  });
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+    rmDir(dir);
+  });
+
+  it('creates the parent folder, sets WAL and schema version 1, and works in memory', async () => {
+    const store = openStore();
+    await store.close();
+    expect(existsSync(file)).toBe(true);
+    const raw = new Database(file);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    raw.close();
+    openStore(); // idempotent schema on reopen
+    const mem = openStore(':memory:');
+    await mem.putRun(run('m', 1));
+    expect((await mem.getRun('m'))?.id).toBe('m');
+  });
+
+  it('round-trips a run with and without optional fields, and replaces on put', async () => {
+    const store = openStore();
+    const full = run('r1', 100, {
+      state: 'FAILED',
+      startedAt: 110,
+      endedAt: 120,
+      error: { name: 'Error', message: 'boom', code: 'TASK_FAILED', stack: 'Error: boom\n  at x' },
+      counts: { DONE: 3, FAILED: 1 },
+      interrupted: false,
+    });
+    const bare = run('r2', 200);
+    await store.putRun(full);
+    await store.putRun(bare);
+    expect(await store.getRun('r1')).toStrictEqual(full);
+    const got = await store.getRun('r2');
+    expect(got).toStrictEqual(bare);
+    expect(Object.keys(got ?? {}).sort()).toEqual(['createdAt', 'id', 'params', 'ref', 'rootTaskId', 'state']);
+    expect(await store.getRun('nope')).toBeUndefined();
+
+    await store.putRun(run('r1', 100, { state: 'RUNNING', startedAt: 111 }));
+    expect(await store.getRun('r1')).toStrictEqual(run('r1', 100, { state: 'RUNNING', startedAt: 111 }));
+  });
+
+  it('upserts tasks keeping first-insert order while updating state and attempts', async () => {
+    const store = openStore();
+    await store.putRun(run('r', 1));
+    await store.putTasks([task('r', 't/c/A/1'), task('r', 't/c/B/1', { deps: ['t/c/A/1'] }), task('r', 't/c/C/1')]);
+    await store.putTasks([
+      task('r', 't/c/C/1', { state: 'RUNNING', attempts: 2, startedAt: 50 }),
+      task('r', 't/c/A/1', { state: 'DONE', skipped: true, attempts: 1, startedAt: 10, endedAt: 20 }),
+      task('r', 't/c/D/1'),
+    ]);
+    await store.putTasks([]);
+    const rows = await store.getTasks('r');
+    expect(rows.map((t) => t.taskId)).toEqual(['t/c/A/1', 't/c/B/1', 't/c/C/1', 't/c/D/1']);
+    expect(rows[0]).toStrictEqual(task('r', 't/c/A/1', { state: 'DONE', skipped: true, attempts: 1, startedAt: 10, endedAt: 20 }));
+    expect(rows[1]).toStrictEqual(task('r', 't/c/B/1', { deps: ['t/c/A/1'] }));
+    expect(rows[2]).toMatchObject({ state: 'RUNNING', attempts: 2, startedAt: 50 });
+    expect(rows[2]).not.toHaveProperty('endedAt');
+    expect(rows[2]).not.toHaveProperty('error');
+    expect(await store.getTasks('other')).toEqual([]);
+  });
+
+  it('lists runs newest first with paging, a state filter, a filtered total and a clamped limit', async () => {
+    const store = openStore();
+    const states = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SUCCEEDED', 'SUCCEEDED', 'CANCELLED'] as const;
+    for (const [i, state] of states.entries()) await store.putRun(run(`r${i}`, 1000 + i * 10, { state }));
+    await store.putRun(run('r9', 1060, { state: 'SUCCEEDED' })); // ties r6 on createdAt: id breaks it
+
+    const all = await store.listRuns({});
+    expect(all.total).toBe(8);
+    expect(all.runs.map((r) => r.id)).toEqual(['r9', 'r6', 'r5', 'r4', 'r3', 'r2', 'r1', 'r0']);
+    const pages = [0, 3, 6].map((offset) => store.listRuns({ limit: 3, offset }));
+    const got = await Promise.all(pages);
+    expect(got.map((p) => p.runs.map((r) => r.id))).toEqual([['r9', 'r6', 'r5'], ['r4', 'r3', 'r2'], ['r1', 'r0']]);
+    expect(got.every((p) => p.total === 8)).toBe(true);
+    expect((await store.listRuns({ offset: 100 })).runs).toEqual([]);
+
+    const ok = await store.listRuns({ state: 'SUCCEEDED', limit: 2 });
+    expect(ok.total).toBe(4);
+    expect(ok.runs.map((r) => r.id)).toEqual(['r9', 'r5']);
+    expect((await store.listRuns({ state: 'QUEUED' })).runs.map((r) => r.id)).toEqual(['r0']);
+
+    expect((await store.listRuns({ limit: 0 })).runs).toHaveLength(1);
+    expect((await store.listRuns({ limit: -5, offset: -3 })).runs.map((r) => r.id)).toEqual(['r9']);
+    expect((await store.listRuns({ limit: Number.NaN })).runs).toHaveLength(8);
+  });
+
+  it('clamps the limit to 500 and defaults it to 50', async () => {
+    const store = openStore();
+    for (let i = 0; i < 510; i++) await store.putRun(run(`r${String(i).padStart(3, '0')}`, i));
+    expect((await store.listRuns({ limit: 10_000 })).runs).toHaveLength(500);
+    const first = await store.listRuns({});
+    expect(first.runs).toHaveLength(50);
+    expect(first.total).toBe(510);
+    expect(first.runs[0]?.id).toBe('r509');
+  });
+
+  it('latestTask returns the most recently written row across runs, also after a reopen', async () => {
+    let store = openStore();
+    const X = 'testing/a_chain/X/abc';
+    await store.putTasks([task('run1', X, { state: 'RUNNING' }), task('run1', 'other')]);
+    await store.putTasks([task('run2', X, { state: 'DONE' })]);
+    expect(await store.latestTask(X)).toMatchObject({ runId: 'run2', state: 'DONE' });
+    await store.putTasks([task('run1', X, { state: 'FAILED', attempts: 3 })]);
+    expect(await store.latestTask(X)).toMatchObject({ runId: 'run1', state: 'FAILED', attempts: 3 });
+    await store.putTasks([task('run1', 'other', { state: 'DONE' })]); // another task id does not count
+    expect((await store.latestTask(X))?.runId).toBe('run1');
+    expect(await store.latestTask('missing')).toBeUndefined();
+
+    await store.close();
+    store = openStore();
+    await store.putTasks([task('run3', X, { state: 'PENDING' })]); // counter continues from MAX
+    expect((await store.latestTask(X))?.runId).toBe('run3');
+
+    const raw = new Database(file, { readonly: true });
+    const plan = raw
+      .prepare<[string], { detail: string }>('EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE task_id = ? ORDER BY updated_seq DESC LIMIT 1')
+      .all(X);
+    raw.close();
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING INDEX tasks_task_updated/);
+    expect(plan.map((p) => p.detail).join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('markInterrupted fails only QUEUED/RUNNING runs and settles their PENDING/RUNNING tasks', async () => {
+    const store = openStore();
+    const done = run('s', 1, { state: 'SUCCEEDED', startedAt: 2, endedAt: 3, counts: { DONE: 1 } });
+    await store.putRun(run('q', 4, { state: 'QUEUED' }));
+    await store.putRun(run('r', 5, { state: 'RUNNING', startedAt: 6 }));
+    await store.putRun(done);
+    await store.putRun(run('f', 7, { state: 'FAILED', endedAt: 8 }));
+    await store.putTasks([
+      task('r', 'A', { state: 'DONE', attempts: 1, startedAt: 6, endedAt: 7 }),
+      task('r', 'B', { state: 'RUNNING', attempts: 1, startedAt: 7 }),
+      task('r', 'C', { state: 'PENDING' }),
+      task('q', 'D', { state: 'PENDING' }),
+      task('s', 'E', { state: 'PENDING' }),
+      task('f', 'F', { state: 'RUNNING' }),
+    ]);
+
+    expect(await store.markInterrupted(1000)).toEqual(['q', 'r']);
+    for (const id of ['q', 'r']) {
+      expect(await store.getRun(id)).toMatchObject({
+        state: 'FAILED',
+        interrupted: true,
+        endedAt: 1000,
+        error: { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this run was in flight: retry it' },
+      });
+    }
+    expect(await store.getRun('s')).toStrictEqual(done);
+    expect(await store.getRun('f')).toStrictEqual(run('f', 7, { state: 'FAILED', endedAt: 8 }));
+
+    const [a, b, c] = await store.getTasks('r');
+    expect(a).toStrictEqual(task('r', 'A', { state: 'DONE', attempts: 1, startedAt: 6, endedAt: 7 }));
+    expect(b).toStrictEqual(
+      task('r', 'B', {
+        state: 'FAILED',
+        attempts: 1,
+        startedAt: 7,
+        endedAt: 1000,
+        error: { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this task ran' },
+      }),
+    );
+    expect(c).toStrictEqual(task('r', 'C', { state: 'CANCELLED' }));
+    expect((await store.getTasks('q'))[0]?.state).toBe('CANCELLED');
+    expect((await store.getTasks('s'))[0]?.state).toBe('PENDING');
+    expect((await store.getTasks('f'))[0]?.state).toBe('RUNNING');
+    expect(await store.markInterrupted(2000)).toEqual([]);
+  });
+
+  it('keeps everything across close and reopen of the same file', async () => {
+    const first = openStore();
+    await first.putRun(run('r', 1, { state: 'SUCCEEDED', counts: { DONE: 2 } }));
+    await first.putTasks([task('r', 'A', { state: 'DONE' }), task('r', 'B', { state: 'DONE', deps: ['A'] })]);
+    await first.close();
+    await first.close(); // a second close is harmless
+
+    const again = openStore();
+    expect(await again.getRun('r')).toStrictEqual(run('r', 1, { state: 'SUCCEEDED', counts: { DONE: 2 } }));
+    expect((await again.getTasks('r')).map((t) => [t.taskId, t.state, t.deps])).toEqual([
+      ['A', 'DONE', []],
+      ['B', 'DONE', ['A']],
+    ]);
+    expect((await again.listRuns({})).total).toBe(1);
+  });
+
+  it('keeps committed rows when the writing process is killed with SIGKILL', async () => {
+    const script = `
+      require('./bin/register');
+      const { SqliteRunStore } = require('./src/store/sqlite.ts');
+      (async () => {
+        const store = new SqliteRunStore(process.env.NECTAR_TEST_DB);
+        const base = { rootTaskId: 't/c/Root/h', ref: 't/c/Root', params: { k: 1 }, createdAt: 1 };
+        await store.putRun({ ...base, id: 'killed', state: 'QUEUED' });
+        for (let b = 0; b < 4; b++) {
+          const rows = [];
+          for (let i = b * 25; i < b * 25 + 25; i++) {
+            rows.push({ runId: 'killed', taskId: 't/c/T/' + i, name: 'T', params: { i }, state: 'DONE',
+              skipped: false, attempts: 1, startedAt: i, endedAt: i + 1, deps: i > 0 ? ['t/c/T/' + (i - 1)] : [] });
+          }
+          await store.putTasks(rows);
+        }
+        await store.putRun({ ...base, id: 'killed', state: 'RUNNING', startedAt: 2 });
+        process.stdout.write('written\\n');
+        setInterval(() => {}, 1000);
+      })().catch((e) => { console.error(e); process.exit(1); });
+    `;
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: REPO,
+      env: { ...process.env, NECTAR_TEST_DB: file },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, signal) => res(signal)));
+    try {
+      await new Promise<void>((res, rej) => {
+        let out = '';
+        const timer = setTimeout(() => rej(new Error(`child never wrote: ${stderr}`)), 30_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('written')) {
+            clearTimeout(timer);
+            res();
+          }
+        });
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          rej(new Error(`child exited (${String(code)}) before writing: ${stderr}`));
+        });
+      });
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    expect(existsSync(`${file}-wal`)).toBe(true); // the rows are recovered from the WAL
+
+    const store = openStore();
+    expect(await store.getRun('killed')).toMatchObject({ state: 'RUNNING', startedAt: 2 });
+    const rows = await store.getTasks('killed');
+    expect(rows).toHaveLength(100);
+    expect(rows.map((t) => t.taskId)).toEqual(Array.from({ length: 100 }, (_, i) => `t/c/T/${i}`));
+    expect(rows[99]).toStrictEqual(
+      task('killed', 't/c/T/99', { name: 'T', params: { i: 99 }, state: 'DONE', attempts: 1, startedAt: 99, endedAt: 100, deps: ['t/c/T/98'] }),
+    );
+  });
+
+  it('treats corrupt JSON columns as absent instead of crashing', async () => {
+    const store = openStore();
+    await store.putRun(run('bad', 2, { state: 'FAILED', error: { name: 'E', message: 'm' }, counts: { DONE: 1 } }));
+    await store.putRun(run('good', 1));
+    await store.putTasks([task('bad', 'A', { deps: ['x'], error: { name: 'E', message: 'm' } })]);
+
+    const raw = new Database(file);
+    raw.prepare("UPDATE runs SET params = '{oops', error = 'not json', counts = '[1, 2]' WHERE id = 'bad'").run();
+    raw.prepare(`UPDATE tasks SET params = '[]', deps = '{"a":1}', error = '{"name": 1}' WHERE task_id = 'A'`).run();
+    raw.close();
+
+    const listed = await store.listRuns({});
+    expect(listed.runs.map((r) => r.id)).toEqual(['bad', 'good']);
+    const bad = listed.runs[0];
+    expect(bad).toStrictEqual({ id: 'bad', rootTaskId: 'testing/a_chain/Root/bad', ref: 'testing/a_chain/Root', params: {}, state: 'FAILED', createdAt: 2 });
+    expect(await store.getRun('good')).toStrictEqual(run('good', 1));
+    const [a] = await store.getTasks('bad');
+    expect(a).toStrictEqual(task('bad', 'A', { params: {} }));
+    expect(await store.latestTask('A')).toStrictEqual(task('bad', 'A', { params: {} }));
+  });
+});
