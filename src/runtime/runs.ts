@@ -78,7 +78,7 @@ export class RunManager {
     if (!run) throw new NectarError('RUN_NOT_FOUND', `no run ${runId}`);
     if (this.#active.has(runId) || run.state === 'QUEUED' || run.state === 'RUNNING') throw new NectarError('RUN_ACTIVE', `run ${runId} is still ${run.state}: cancel it first`);
     if (run.state === 'SUCCEEDED') throw new NectarError('RUN_SUCCEEDED', `run ${runId} succeeded: there is nothing to retry`);
-    return this.submit(this.rt.registry.resolve(run.ref), run.params);
+    return this.submit(this.rt.resolve(run.ref), run.params);
   }
 
   /** Cancel a run in flight: running tasks are aborted, pending ones never start. */

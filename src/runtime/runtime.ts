@@ -46,7 +46,9 @@ export interface RuntimeOptions {
  */
 export class Runtime {
   readonly config: NectarConfig;
-  readonly registry: Registry;
+  #registry: Registry;
+  #discoveredAt = 0;
+  readonly #customRegistry: boolean;
   readonly store: TargetStore;
   readonly events: EventBus;
   readonly logger: Logger;
@@ -63,13 +65,47 @@ export class Runtime {
       throw new NectarError('BAD_CONFIG', `NECTAR_ENV=${this.config.env} selects S3 targets, which this build does not have yet: use NECTAR_ENV=local`);
     }
     this.store = o.store ?? new LocalTargetStore(this.config.targets);
-    this.registry = o.registry ?? discover(this.config.chains);
-    for (const p of this.registry.problems) this.logger.warn({ path: p.path, error: p.error?.message }, `chain discovery: ${p.reason}`);
+    this.#customRegistry = o.registry !== undefined;
+    this.#registry = o.registry ?? this.#discover();
+  }
+
+  /** What discovery found (see `rediscover`). */
+  get registry(): Registry {
+    return this.#registry;
+  }
+
+  #discover(): Registry {
+    const reg = discover(this.config.chains);
+    this.#discoveredAt = Date.now();
+    for (const p of reg.problems) this.logger.warn({ path: p.path, error: p.error?.message }, `chain discovery: ${p.reason}`);
+    return reg;
+  }
+
+  /**
+   * Scan the chains folder again, so that a chain file added while the server runs gets its
+   * endpoints with no restart. At most once per `minIntervalMs`. Files already loaded keep
+   * their module (a changed file needs a restart: Node does not unload modules).
+   */
+  rediscover(minIntervalMs = 1000): boolean {
+    if (this.#customRegistry || Date.now() - this.#discoveredAt < minIntervalMs) return false;
+    const before = new Set(this.#registry.tasks.map((t) => t.ref));
+    this.#registry = this.#discover();
+    return this.#registry.tasks.some((t) => !before.has(t.ref));
   }
 
   /** A task instance from a reference and raw (string or typed) parameters. */
   instantiate(ref: string, params: Readonly<Record<string, unknown>> = {}): AnyTask {
-    return this.instantiateFrom(this.registry.resolve(ref), params);
+    return this.instantiateFrom(this.resolve(ref), params);
+  }
+
+  /** Find a task by reference; an unknown one triggers a fresh scan of the chains folder first. */
+  resolve(ref: string): DiscoveredTask {
+    try {
+      return this.#registry.resolve(ref);
+    } catch (err) {
+      if ((err as NectarError).code === 'UNKNOWN_TASK' && this.rediscover()) return this.#registry.resolve(ref);
+      throw err;
+    }
   }
 
   instantiateFrom(found: DiscoveredTask, params: Readonly<Record<string, unknown>>): AnyTask {

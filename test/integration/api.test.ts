@@ -230,6 +230,14 @@ describe('HTTP API', () => {
     if (status === 405) expect(a.headers.get('allow')).toBeTruthy();
   });
 
+  it('gives a chain file added while the server runs its endpoints, with no restart', async () => {
+    writeChains(dir, { 'late/new_chain.ts': CHAIN.replace(/export class (Fragile|Nap|AfterNap)Task[\s\S]*$/, '') });
+    await new Promise((r) => setTimeout(r, 1100)); // the chains folder is scanned again at most once a second
+    const a = await post('/api/chains/late/GreetTask?name=newcomer');
+    expect(a.status).toBe(202);
+    expect(a.body.data['task_id']).toMatch(/^late\/new_chain\/GreetTask\//);
+  });
+
   it('names the bad parameter and why', async () => {
     const a = await post('/api/chains/web/api_chain/GreetTask?name=x&times=9');
     expect(a.body.message).toBe("GreetTask: 'times': must be at most 5, got 9");

@@ -27,7 +27,10 @@ function paramsOf(req: Request): Record<string, unknown> {
 export function chainsRouter(rt: Runtime, runs: RunManager): Router {
   const r = Router();
   r.route('/chains')
-    .get((_req, res) => send(res, 200, { chains: catalogue(rt) }))
+    .get((_req, res) => {
+      rt.rediscover();
+      send(res, 200, { chains: catalogue(rt) });
+    })
     .all(methodNotAllowed(['GET']));
 
   const start = async (req: Request, res: Response, found: DiscoveredTask): Promise<void> => {
@@ -47,10 +50,10 @@ export function chainsRouter(rt: Runtime, runs: RunManager): Router {
   };
 
   r.route('/chains/:type/:task')
-    .post(async (req, res) => start(req, res, rt.registry.resolve(`${nameParam(req, 'type')}/${nameParam(req, 'task')}`)))
+    .post(async (req, res) => start(req, res, rt.resolve(`${nameParam(req, 'type')}/${nameParam(req, 'task')}`)))
     .all(methodNotAllowed(['POST']));
   r.route('/chains/:type/:chain/:task')
-    .post(async (req, res) => start(req, res, rt.registry.resolve(`${nameParam(req, 'type')}/${nameParam(req, 'chain')}/${nameParam(req, 'task')}`)))
+    .post(async (req, res) => start(req, res, rt.resolve(`${nameParam(req, 'type')}/${nameParam(req, 'chain')}/${nameParam(req, 'task')}`)))
     .all(methodNotAllowed(['POST']));
   return r;
 }
