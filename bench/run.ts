@@ -9,10 +9,14 @@
  * own measured part. Throughput jobs do a 200-task warm-up first; resume and noop run cold,
  * as a CLI invocation would.
  *
+ * Then the API load bench (bench/api.ts): autocannon against a real `nectar serve` beside
+ * bare Express answering the same JSON.
+ *
  * Options: --quick (small sizes, tmpfs only, < 1 min), --json (one JSON
  * object), --workers N (default 64), --reps N, --disk / --no-disk (the disk pass: on by
  * default, off in --quick), --sweep 8,16,32,64,128 (fan-in rate per worker count, then exit).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +187,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
   }
   if (broken.length > 0) process.exitCode = 1;
+  // The API load bench, in its own processes (server, bare Express floor, load generator here).
+  const api = spawnSync(process.execPath, [join(__dirname, '../bin/run-ts.js'), join(__dirname, 'api.ts'), ...(quick ? ['--quick'] : []), ...(args.json ? ['--json'] : [])], { stdio: 'inherit' });
+  if (api.status !== 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

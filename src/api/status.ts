@@ -53,18 +53,42 @@ async function taskOf(rt: Runtime, taskId: string, params: Record<string, unknow
 }
 
 /**
- * The status of a task id: its latest record in any run, or, never run through this server
- * (the CLI, another server), DONE when its outputs exist. Undefined when nothing is known.
+ * Answers status questions about task ids: their latest record in any run or, never run
+ * through this server (the CLI, another server), DONE when their outputs exist. Tasks
+ * recently found DONE are kept (bounded, oldest dropped first), so that polling a complete
+ * task costs one stat of its outputs, not a database read plus rebuilding the task.
  */
-export async function taskStatus(rt: Runtime, runs: RunManager, taskId: string, base: string): Promise<TaskStatus | undefined> {
-  const row = await runs.store.latestTask(taskId);
-  const task = await taskOf(rt, taskId, row?.params);
-  if (task && (!row || row.state === 'DONE')) {
-    const [complete] = await checkComplete([task], rt.store);
-    if (complete) return doneStatus(task, base, row?.runId ?? null);
+export class TaskStatuses {
+  readonly #done = new Map<string, { task: AnyTask; runId: string | null }>();
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly runs: RunManager,
+    private readonly max = 10_000,
+  ) {}
+
+  /** Undefined when nothing is known of the id. */
+  async get(taskId: string, base: string): Promise<TaskStatus | undefined> {
+    const { rt, runs } = this;
+    const hit = this.#done.get(taskId);
+    if (hit) {
+      const [complete] = await checkComplete([hit.task], rt.store);
+      if (complete) return doneStatus(hit.task, base, hit.runId);
+      this.#done.delete(taskId);
+    }
+    const row = await runs.store.latestTask(taskId);
+    const task = await taskOf(rt, taskId, row?.params);
+    if (task && (!row || row.state === 'DONE')) {
+      const [complete] = await checkComplete([task], rt.store);
+      if (complete) {
+        if (this.#done.size >= this.max) this.#done.delete(this.#done.keys().next().value as string);
+        this.#done.set(taskId, { task, runId: row?.runId ?? null });
+        return doneStatus(task, base, row?.runId ?? null);
+      }
+    }
+    if (!row) return undefined;
+    const s: TaskStatus = { task_id: taskId, job_status: row.state, run_id: row.runId, resource_url: null, resources: [], expires_in: null };
+    if (row.error) s.error = row.error;
+    return s;
   }
-  if (!row) return undefined;
-  const s: TaskStatus = { task_id: taskId, job_status: row.state, run_id: row.runId, resource_url: null, resources: [], expires_in: null };
-  if (row.error) s.error = row.error;
-  return s;
 }

@@ -7,18 +7,19 @@ import type { Runtime } from '../../runtime/runtime';
 import { LocalTargetStore } from '../../targets/local';
 import { methodNotAllowed } from '../errors';
 import { TASK_ID, baseUrl, fail, nameParam, send } from '../respond';
-import { taskStatus } from '../status';
+import { TaskStatuses } from '../status';
 
 /** Status polling, output downloads and task logs. */
 export function statusRouter(rt: Runtime, runs: RunManager): Router {
   const r = Router();
+  const statuses = new TaskStatuses(rt, runs);
 
   r.route('/chainstatus')
     .get(async (req, res) => {
       const id = req.query['chain'];
       if (typeof id !== 'string' || id === '') fail('BAD_REQUEST', "query parameter 'chain' (a task id) is required", { param: 'chain' });
       if (!TASK_ID.test(id)) fail('BAD_REQUEST', `'chain' must be a task id <type>/<chain>/<Task>/<32 hex>, got ${JSON.stringify(id)}`, { param: 'chain' });
-      const status = await taskStatus(rt, runs, id, baseUrl(req));
+      const status = await statuses.get(id, baseUrl(req));
       if (!status) fail('TASK_NOT_FOUND', `no run has task ${id} and its outputs do not exist`);
       send(res, 200, status);
     })
