@@ -50,6 +50,7 @@ export class NectarError extends Error {
 /** Throw from `run` to fail a task at once, without the retries its policy would allow. */
 export class NonRetryableError extends Error {
   readonly nonRetryable = true;
+  readonly code = 'NON_RETRYABLE';
   constructor(message: string) {
     super(message);
     this.name = 'NonRetryableError';
