@@ -1,3 +1,5 @@
+import type { SerializedError } from './errors';
+
 /**
  * Task and run states as string unions (DESIGN.md "Run semantics").
  * DONE also covers "already complete, skipped": the `skipped` flag on events says which.
@@ -7,6 +9,19 @@ export type TaskState = (typeof TASK_STATES)[number];
 
 export const RUN_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type RunState = (typeof RUN_STATES)[number];
+
+/** How far one task got within one run: what the scheduler tracks and the run store keeps. Times are epoch ms. */
+export interface TaskProgress {
+  state: TaskState;
+  /** DONE because its outputs already existed. */
+  skipped: boolean;
+  attempts: number;
+  startedAt?: number;
+  endedAt?: number;
+  error?: SerializedError;
+  /** Ids of the tasks it required (dynamic requirements included). */
+  deps: string[];
+}
 
 /** True for states a task never leaves within one run. */
 export function isTerminal(state: TaskState): boolean {

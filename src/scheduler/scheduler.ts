@@ -4,7 +4,7 @@ import type { EventBus } from '../core/events';
 import { AttemptAbort, type Executor } from '../core/executor';
 import type { ExecutorKind } from '../core/options';
 import { retryDelayFor } from '../core/options';
-import type { RunState, TaskState } from '../core/states';
+import type { RunState, TaskProgress, TaskState } from '../core/states';
 import { TASK_STATES, isTerminal } from '../core/states';
 import type { TargetStore } from '../core/target';
 import { type AnyTask, optionsOf } from '../core/task';
@@ -31,16 +31,9 @@ export interface SchedulerOptions {
 }
 
 /** What is known of one task at the end of a run. */
-export interface TaskRecord {
+export interface TaskRecord extends TaskProgress {
   readonly id: string;
   readonly task: AnyTask;
-  state: TaskState;
-  skipped: boolean;
-  attempts: number;
-  startedAt?: number;
-  endedAt?: number;
-  error?: SerializedError;
-  deps: string[];
 }
 
 export interface RunResult {

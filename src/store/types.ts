@@ -1,6 +1,6 @@
 import type { SerializedError } from '../core/errors';
 import type { Json } from '../core/identity';
-import type { RunState, TaskState } from '../core/states';
+import type { RunState, TaskProgress, TaskState } from '../core/states';
 
 /** One run as recorded: what was asked, how it went. Times are epoch milliseconds. */
 export interface RunRow {
@@ -22,20 +22,12 @@ export interface RunRow {
 }
 
 /** One task within one run. */
-export interface TaskRow {
+export interface TaskRow extends TaskProgress {
   readonly runId: string;
   readonly taskId: string;
   /** The task class name. */
   readonly name: string;
   readonly params: { readonly [key: string]: Json };
-  state: TaskState;
-  /** DONE because its outputs already existed. */
-  skipped: boolean;
-  attempts: number;
-  startedAt?: number;
-  endedAt?: number;
-  error?: SerializedError;
-  deps: string[];
 }
 
 export interface RunQuery {

@@ -17,6 +17,15 @@ function intQuery(req: Request, key: string, def: number, min: number, max: numb
   return n;
 }
 
+/** started_at, ended_at and duration_ms of anything with optional start and end times. */
+function timing(x: { startedAt?: number; endedAt?: number }): Record<string, number | null> {
+  return {
+    started_at: x.startedAt ?? null,
+    ended_at: x.endedAt ?? null,
+    duration_ms: x.startedAt !== undefined && x.endedAt !== undefined ? x.endedAt - x.startedAt : null,
+  };
+}
+
 function runJson(run: RunRow, base: string): Record<string, unknown> {
   return {
     run_id: run.id,
@@ -25,9 +34,7 @@ function runJson(run: RunRow, base: string): Record<string, unknown> {
     params: run.params,
     state: run.state,
     created_at: run.createdAt,
-    started_at: run.startedAt ?? null,
-    ended_at: run.endedAt ?? null,
-    duration_ms: run.startedAt !== undefined && run.endedAt !== undefined ? run.endedAt - run.startedAt : null,
+    ...timing(run),
     counts: run.counts ?? null,
     error: run.error ?? null,
     interrupted: run.interrupted ?? false,
@@ -43,9 +50,7 @@ function nodeJson(t: TaskRow): Record<string, unknown> {
     state: t.state,
     skipped: t.skipped,
     attempts: t.attempts,
-    started_at: t.startedAt ?? null,
-    ended_at: t.endedAt ?? null,
-    duration_ms: t.startedAt !== undefined && t.endedAt !== undefined ? t.endedAt - t.startedAt : null,
+    ...timing(t),
     error: t.error ?? null,
     deps: t.deps,
   };
