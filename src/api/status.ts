@@ -17,14 +17,18 @@ export interface TaskStatus {
   error?: SerializedError;
 }
 
-/** Download links of a complete task's outputs (local: served by this server; S3 later: presigned). */
-export function resourceUrls(task: AnyTask, base: string): string[] {
-  return outputKeys(task).map((k) => `${base}/api/targets/${k.split('/').map(encodeURIComponent).join('/')}`);
-}
-
-export function doneStatus(task: AnyTask, base: string, runId: string | null): TaskStatus {
-  const resources = resourceUrls(task, base);
-  return { task_id: task.id, job_status: 'DONE', run_id: runId, resource_url: resources[0] ?? null, resources, expires_in: null };
+/**
+ * Download links of a complete task's outputs: presigned GET URLs valid `expires` seconds on
+ * S3 (as datanectar returns), links served by this server for local targets (no expiry).
+ */
+export async function doneStatus(rt: Runtime, task: AnyTask, base: string, runId: string | null): Promise<TaskStatus> {
+  const store = rt.store;
+  const keys = outputKeys(task);
+  const expires = rt.config.urlExpires;
+  const resources = store.presign
+    ? await Promise.all(keys.map((k) => (store.presign as NonNullable<typeof store.presign>)(k, expires)))
+    : keys.map((k) => `${base}/api/targets/${k.split('/').map(encodeURIComponent).join('/')}`);
+  return { task_id: task.id, job_status: 'DONE', run_id: runId, resource_url: resources[0] ?? null, resources, expires_in: store.presign ? expires : null };
 }
 
 /** The task of an id, rebuilt from a run record's params or the params.json beside its outputs. */
@@ -73,7 +77,7 @@ export class TaskStatuses {
     const hit = this.#done.get(taskId);
     if (hit) {
       const [complete] = await checkComplete([hit.task], rt.store);
-      if (complete) return doneStatus(hit.task, base, hit.runId);
+      if (complete) return doneStatus(rt, hit.task, base, hit.runId);
       this.#done.delete(taskId);
     }
     const row = await runs.store.latestTask(taskId);
@@ -83,7 +87,7 @@ export class TaskStatuses {
       if (complete) {
         if (this.#done.size >= this.max) this.#done.delete(this.#done.keys().next().value as string);
         this.#done.set(taskId, { task, runId: row?.runId ?? null });
-        return doneStatus(task, base, row?.runId ?? null);
+        return doneStatus(rt, task, base, row?.runId ?? null);
       }
     }
     if (!row) return undefined;

@@ -66,6 +66,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const workers = parseWorkers(o.workers);
       const rt = runtime();
       const root = rt.instantiate(ref, parseParamFlags(o.param));
+      await rt.checkTargets();
       const ctl = new AbortController();
       const onSigint = (): void => ctl.abort();
       process.once('SIGINT', onSigint);
@@ -97,6 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--json', 'machine-readable output')
     .action(async (ref: string, o: { param: string[]; json?: boolean }) => {
       const rt = runtime();
+      await rt.checkTargets();
       const plan = await rt.plan(rt.instantiate(ref, parseParamFlags(o.param)));
       if (o.json) return out(`${JSON.stringify({ plan }, null, 2)}\n`);
       const toRun = plan.filter((e) => e.action === 'run');
@@ -113,6 +115,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const rt = runtime(pino({ level: process.env['NECTAR_LOG_LEVEL'] ?? 'info' }));
       const port = o.port === undefined ? rt.config.port : Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NectarError('USAGE', `--port ${JSON.stringify(o.port)}: expected a port number`);
+      await rt.checkTargets();
       const srv = await startServer(rt, { port, ...(rt.config.apiToken ? { token: rt.config.apiToken } : {}) });
       process.stderr.write(`nectar serving ${rt.registry.tasks.length} tasks on http://127.0.0.1:${srv.port}${rt.config.apiToken ? ' (bearer token required)' : ''}\n`);
       await new Promise<void>((res) => {

@@ -43,6 +43,8 @@ export interface TargetStore {
   target(key: string): Target;
   /** Existence of many keys at once, in order; the store picks the fastest way (batched lists, bounded parallelism). */
   existsMany(keys: readonly string[]): Promise<boolean[]>;
+  /** A GET URL valid for `expiresIn` seconds, for stores that can sign one (S3); absent for local folders. */
+  presign?(key: string, expiresIn: number): Promise<string>;
 }
 
 /** An empty, `.` or `..` segment, a leading or trailing slash, a backslash or a NUL. */

@@ -4,8 +4,8 @@ import { type AnyTask, type TaskClass, construct } from '../core/task';
 import { loadChain } from '../discovery/discover';
 import type { FromChild, TaskRef, ToChild } from '../executors/child-protocol';
 import { runAttemptHere } from '../executors/run-attempt';
-import { LocalTargetStore } from '../targets/local';
 import { loadConfig } from './config';
+import { createTargetStore } from './targets';
 
 /**
  * The loop of a worker process: load the chain a task lives in (once per file), run the
@@ -16,7 +16,7 @@ export function childMain(): void {
     process.send?.(m);
   };
   const config = loadConfig();
-  const store = new LocalTargetStore(config.targets);
+  const store = createTargetStore(config);
   const loaded = new Map<string, Map<string, TaskClass>>();
   const requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
   let nextReq = 1;

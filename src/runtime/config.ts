@@ -18,6 +18,12 @@ export interface NectarConfig {
   readonly logLevel: string;
   /** Set: every /api route needs `Authorization: Bearer <token>`. */
   readonly apiToken: string | undefined;
+  /** S3 targets (when `env` is not `local`). */
+  readonly bucket: string | undefined;
+  readonly s3Endpoint: string | undefined;
+  readonly s3MaxAttempts: number;
+  /** Seconds a presigned `resource_url` stays valid. */
+  readonly urlExpires: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -47,6 +53,27 @@ export function parseResources(raw: string, what: string): Record<string, number
   return out;
 }
 
+function s3Bucket(env: Env): string | undefined {
+  const bucket = env['NECTAR_BUCKET'] || undefined;
+  const s3 = (env['NECTAR_ENV'] || 'local') !== 'local';
+  if (s3 && !bucket) throw new NectarError('BAD_CONFIG', `NECTAR_ENV=${env['NECTAR_ENV']} selects S3 targets: set NECTAR_BUCKET to the bucket`);
+  if (bucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new NectarError('BAD_CONFIG', `NECTAR_BUCKET=${JSON.stringify(bucket)}: not a valid bucket name`);
+  return bucket;
+}
+
+function s3Endpoint(env: Env): string | undefined {
+  const raw = env['NECTAR_S3_ENDPOINT'] || undefined;
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new NectarError('BAD_CONFIG', `NECTAR_S3_ENDPOINT=${JSON.stringify(raw)}: not a URL (e.g. http://127.0.0.1:9000)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new NectarError('BAD_CONFIG', `NECTAR_S3_ENDPOINT=${JSON.stringify(raw)}: expected http:// or https://`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarConfig {
   const executor = env['NECTAR_EXECUTOR'] ?? 'inprocess';
   if (executor !== 'inprocess' && executor !== 'process') {
@@ -67,5 +94,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
     resources: Object.freeze(parseResources(env['NECTAR_RESOURCES'] ?? '', 'NECTAR_RESOURCES')),
     logLevel,
     apiToken: env['NECTAR_API_TOKEN'] || undefined,
+    bucket: s3Bucket(env),
+    s3Endpoint: s3Endpoint(env),
+    s3MaxAttempts: intVar(env, 'NECTAR_S3_MAX_ATTEMPTS', 5, 1, 20),
+    urlExpires: intVar(env, 'NECTAR_URL_EXPIRES', 600, 1, 7 * 24 * 3600),
   });
 }

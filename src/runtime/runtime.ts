@@ -13,7 +13,7 @@ import type { DiscoveredTask, Registry } from '../discovery/registry';
 import { InProcessExecutor } from '../executors/inprocess';
 import { ProcessPoolExecutor } from '../executors/process-pool';
 import { type RunResult, Scheduler } from '../scheduler/scheduler';
-import { LocalTargetStore } from '../targets/local';
+import { createTargetStore, checkTargetStore } from './targets';
 import { type NectarConfig, loadConfig } from './config';
 
 export interface RunOptions {
@@ -61,10 +61,7 @@ export class Runtime {
     this.config = o.config ?? loadConfig();
     this.logger = o.logger ?? pino({ level: this.config.logLevel });
     this.events = new EventBus((err, event) => this.logger.error({ err, event }, 'event listener threw'));
-    if (this.config.env !== 'local' && !o.store) {
-      throw new NectarError('BAD_CONFIG', `NECTAR_ENV=${this.config.env} selects S3 targets, which this build does not have yet: use NECTAR_ENV=local`);
-    }
-    this.store = o.store ?? new LocalTargetStore(this.config.targets);
+    this.store = o.store ?? createTargetStore(this.config);
     this.#customRegistry = o.registry !== undefined;
     this.#registry = o.registry ?? this.#discover();
   }
@@ -91,6 +88,11 @@ export class Runtime {
     const before = new Set(this.#registry.tasks.map((t) => t.ref));
     this.#registry = this.#discover();
     return this.#registry.tasks.some((t) => !before.has(t.ref));
+  }
+
+  /** Check the target store can be used (S3: the bucket exists and the credentials reach it). */
+  async checkTargets(): Promise<void> {
+    await checkTargetStore(this.store);
   }
 
   /** A task instance from a reference and raw (string or typed) parameters. */
@@ -122,7 +124,7 @@ export class Runtime {
           size: Math.max(1, Math.min(workers, 64)),
           locate: (cls) => self.registry.byClass(cls),
           instantiate: (r) => self.instantiate(`${r.type}/${r.chain}/${r.name}`, r.params),
-          env: { NECTAR_TARGETS: self.config.targets, NECTAR_CHAINS: self.config.chains },
+          env: { NECTAR_TARGETS: self.config.targets, NECTAR_CHAINS: self.config.chains, NECTAR_ENV: self.config.env, ...(self.config.bucket ? { NECTAR_BUCKET: self.config.bucket } : {}), ...(self.config.s3Endpoint ? { NECTAR_S3_ENDPOINT: self.config.s3Endpoint } : {}) },
           logger: self.logger,
         });
         return self.#pool;

@@ -36,7 +36,7 @@ export function chainsRouter(rt: Runtime, runs: RunManager): Router {
   const start = async (req: Request, res: Response, found: DiscoveredTask): Promise<void> => {
     const sub = await runs.submit(found, paramsOf(req));
     const base = baseUrl(req);
-    if (sub.complete) return send(res, 200, doneStatus(sub.task, base, null), 'already complete');
+    if (sub.complete) return send(res, 200, await doneStatus(rt, sub.task, base, null), 'already complete');
     const runId = sub.runId as string;
     send(res, 202, {
       run_id: runId,
@@ -45,7 +45,7 @@ export function chainsRouter(rt: Runtime, runs: RunManager): Router {
       created: sub.created,
       status_url: `${base}/api/chainstatus?chain=${encodeURIComponent(sub.task.id)}`,
       run_url: `${base}/api/runs/${runId}`,
-      expires_in: null,
+      expires_in: rt.store.presign ? rt.config.urlExpires : null,
     }, sub.created ? 'run started' : 'joined the run in flight');
   };
 

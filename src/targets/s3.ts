@@ -1,0 +1,286 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  AbortMultipartUploadCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { PassThrough, Readable } from 'node:stream';
+import { NectarError } from '../core/errors';
+import type { AtomicWriter, Target, TargetStore, WriteSource } from '../core/target';
+import { assertSafeKey } from '../core/target';
+
+export interface S3StoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** Multipart part size for streamed writes (default 8 MiB; S3's minimum is 5 MiB). */
+  partSize?: number;
+  /** Parts uploaded at once per stream (default 4): memory per stream is about partSize x queueSize. */
+  queueSize?: number;
+  /** HEAD requests in flight at once when checking few keys (default 32). */
+  headConcurrency?: number;
+  /** From this many keys under one task family, one listing beats a HEAD each (default 24). */
+  listThreshold?: number;
+}
+
+/** True for the SDK's "no such key/bucket" answers. */
+export function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** `chains/<type>/<chain>/<Task>/`: the prefix that one listing covers for a whole task family. */
+function familyOf(key: string): string {
+  const parts = key.split('/');
+  return parts.length > 4 ? `${parts.slice(0, 4).join('/')}/` : `${parts.slice(0, -1).join('/')}/`;
+}
+
+/**
+ * Targets in an S3 bucket (or any S3-compatible store), keys mirroring the local layout.
+ * A PUT is atomic; streamed writes go through a multipart upload that becomes visible only
+ * when it completes and is aborted (its parts removed) when the write fails. Transient
+ * failures (5xx, throttling, resets) are retried by the SDK client's retry strategy.
+ */
+export class S3TargetStore implements TargetStore {
+  readonly kind = 's3';
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly partSize: number;
+  readonly queueSize: number;
+  readonly #headConcurrency: number;
+  readonly #listThreshold: number;
+
+  constructor(o: S3StoreOptions) {
+    this.client = o.client;
+    this.bucket = o.bucket;
+    this.partSize = o.partSize ?? 8 * 1024 * 1024;
+    this.queueSize = o.queueSize ?? 4;
+    this.#headConcurrency = o.headConcurrency ?? 32;
+    this.#listThreshold = o.listThreshold ?? 24;
+  }
+
+  get location(): string {
+    return `s3://${this.bucket}`;
+  }
+
+  target(key: string): Target {
+    assertSafeKey(key);
+    return new S3Target(this, key);
+  }
+
+  /** Fails with what to fix when the bucket is missing or the credentials cannot reach it. */
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const why =
+        status === 404 || isNotFound(err)
+          ? `bucket '${this.bucket}' does not exist: create it, or set NECTAR_BUCKET to one that does`
+          : status === 403 || status === 401
+            ? `access to bucket '${this.bucket}' was refused: check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE) and their permissions`
+            : `cannot reach bucket '${this.bucket}': ${(err as Error).message} (check NECTAR_S3_ENDPOINT and the network)`;
+      throw new NectarError('BAD_CONFIG', why);
+    }
+  }
+
+  /** A GET URL anyone can use for `expiresIn` seconds. */
+  presign(key: string, expiresIn: number): Promise<string> {
+    assertSafeKey(key);
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
+  }
+
+  /**
+   * Which keys exist, batched: keys grouped by task family; a family with many keys is answered
+   * by listing its prefix (1,000 keys a request, only across the range of the keys asked);
+   * the rest by HEAD requests, a bounded number in flight.
+   */
+  async existsMany(keys: readonly string[]): Promise<boolean[]> {
+    const out = new Array<boolean>(keys.length).fill(false);
+    const families = new Map<string, number[]>();
+    keys.forEach((k, i) => {
+      assertSafeKey(k);
+      const f = familyOf(k);
+      let list = families.get(f);
+      if (!list) families.set(f, (list = []));
+      list.push(i);
+    });
+    const heads: number[] = [];
+    for (const [prefix, idx] of families) {
+      if (idx.length < this.#listThreshold) {
+        heads.push(...idx);
+        continue;
+      }
+      const wanted = idx.map((i) => keys[i] as string).sort();
+      const found = await this.#listRange(prefix, wanted[0] as string, wanted[wanted.length - 1] as string);
+      for (const i of idx) out[i] = found.has(keys[i] as string);
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < heads.length) {
+        const i = heads[next++] as number;
+        out[i] = await this.#head(keys[i] as string);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#headConcurrency, heads.length) }, worker));
+    return out;
+  }
+
+  async #head(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Every key under `prefix` from `first` to `last` inclusive (lexicographic, as S3 lists). */
+  async #listRange(prefix: string, first: string, last: string): Promise<Set<string>> {
+    const found = new Set<string>();
+    let token: string | undefined;
+    // StartAfter is exclusive: start just before `first`.
+    let startAfter: string | undefined = first.slice(0, -1) + String.fromCharCode(first.charCodeAt(first.length - 1) - 1);
+    for (;;) {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, StartAfter: token ? undefined : startAfter, MaxKeys: 1000 }),
+      );
+      let past = false;
+      for (const o of page.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        if (o.Key > last) {
+          past = true;
+          break;
+        }
+        found.add(o.Key);
+      }
+      if (past || !page.IsTruncated || !page.NextContinuationToken) return found;
+      token = page.NextContinuationToken;
+      startAfter = undefined;
+    }
+  }
+
+  /**
+   * Abort multipart uploads under `prefix` begun more than `olderThanMs` ago: what a process
+   * killed mid-upload leaves behind (invisible, but billed). Returns how many were aborted.
+   */
+  async abortStaleUploads(prefix = 'chains/', olderThanMs = 24 * 3600_000): Promise<number> {
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId) continue;
+        if (u.Initiated && Date.now() - u.Initiated.getTime() < olderThanMs) continue;
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+        aborted++;
+      }
+      if (!page.IsTruncated) return aborted;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+}
+
+class S3Target implements Target {
+  constructor(
+    private readonly store: S3TargetStore,
+    readonly key: string,
+  ) {}
+
+  private get params(): { Bucket: string; Key: string } {
+    return { Bucket: this.store.bucket, Key: this.key };
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      await this.store.client.send(new HeadObjectCommand(this.params));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async readBytes(): Promise<Buffer> {
+    const r = await this.store.client.send(new GetObjectCommand(this.params));
+    if (!r.Body) return Buffer.alloc(0);
+    return Buffer.from(await r.Body.transformToByteArray());
+  }
+
+  async readText(): Promise<string> {
+    return (await this.readBytes()).toString('utf8');
+  }
+
+  createReadStream(): Readable {
+    const out = new PassThrough();
+    this.store.client.send(new GetObjectCommand(this.params)).then(
+      (r) => {
+        const body = r.Body;
+        if (body instanceof Readable) {
+          body.on('error', (e) => out.destroy(e));
+          body.pipe(out);
+        } else out.end();
+      },
+      (err: unknown) => out.destroy(err as Error),
+    );
+    return out;
+  }
+
+  async write(data: string | Uint8Array): Promise<void> {
+    await this.store.client.send(new PutObjectCommand({ ...this.params, Body: data }));
+  }
+
+  async writeFrom(source: WriteSource): Promise<void> {
+    const w = this.open();
+    try {
+      const readable = source instanceof Readable ? source : Readable.from(source);
+      for await (const chunk of readable) {
+        if (!w.write(chunk as Buffer | string)) await new Promise<void>((res, rej) => {
+          w.once('drain', res);
+          w.once('error', rej);
+        });
+      }
+      await w.commit();
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+  }
+
+  /** A stream into a multipart upload: the object appears on commit, never before. */
+  open(): AtomicWriter {
+    const body = new PassThrough();
+    const upload = new Upload({ client: this.store.client, params: { ...this.params, Body: body }, partSize: this.store.partSize, queueSize: this.store.queueSize, leavePartsOnError: false });
+    const done = upload.done();
+    done.catch(() => undefined);
+    let state: 'open' | 'committed' | 'aborted' = 'open';
+    const writer = body as unknown as AtomicWriter;
+    writer.commit = async () => {
+      if (state !== 'open') throw new Error(`cannot commit: writer already ${state}`);
+      if (!body.writableEnded) body.end();
+      await done;
+      state = 'committed';
+    };
+    writer.abort = async () => {
+      if (state !== 'open') return;
+      state = 'aborted';
+      await upload.abort().catch(() => undefined);
+      body.destroy();
+      await done.catch(() => undefined);
+    };
+    return writer;
+  }
+
+  async delete(): Promise<void> {
+    await this.store.client.send(new DeleteObjectCommand(this.params));
+  }
+}
