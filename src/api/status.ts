@@ -80,7 +80,11 @@ export class TaskStatuses {
       if (complete) return doneStatus(rt, hit.task, base, hit.runId);
       this.#done.delete(taskId);
     }
-    const row = await runs.store.latestTask(taskId);
+    // A task of a run in flight is answered from memory: the store lags by a turn of the event
+    // loop, and a root whose DAG is still being resolved has no row at all yet.
+    const row = runs.recorder.find(taskId) ?? (await runs.store.latestTask(taskId));
+    const rootRun = runs.runOfRoot(taskId);
+    if (!row && rootRun) return { task_id: taskId, job_status: 'PENDING', run_id: rootRun, resource_url: null, resources: [], expires_in: null };
     const task = await taskOf(rt, taskId, row?.params);
     if (task && (!row || row.state === 'DONE')) {
       const [complete] = await checkComplete([task], rt.store);

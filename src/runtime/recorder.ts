@@ -53,6 +53,13 @@ export class Recorder {
     return rows ? [...rows.values()] : undefined;
   }
 
+  /** The in-memory row of a task in an active run (newest run first), if any. */
+  find(taskId: string): TaskRow | undefined {
+    let found: TaskRow | undefined;
+    for (const rows of this.#tasks.values()) found = rows.get(taskId) ?? found;
+    return found;
+  }
+
   /** The run ended: write every task as the scheduler saw it last (dynamic edges included), then forget it. */
   async finish(result: RunResult): Promise<void> {
     const rows = this.#tasks.get(result.runId);

@@ -52,6 +52,11 @@ export class RunManager {
     return this.#active.size;
   }
 
+  /** The run in flight for a root task id, if any. */
+  runOfRoot(taskId: string): string | undefined {
+    return this.#byRoot.get(taskId);
+  }
+
   isActive(runId: string): boolean {
     return this.#active.has(runId);
   }

@@ -276,6 +276,15 @@ class S3Target implements Target {
       await upload.abort().catch(() => undefined);
       body.destroy();
       await done.catch(() => undefined);
+      // Upload.abort() settles done() at once and cleans up in the background; remove the parts
+      // now so that an aborted write leaves nothing billed behind when we return.
+      if (upload.uploadId) {
+        await this.store.client
+          .send(new AbortMultipartUploadCommand({ ...this.params, UploadId: upload.uploadId }))
+          .catch((err: unknown) => {
+            if ((err as { name?: string }).name !== 'NoSuchUpload') throw err;
+          });
+      }
     };
     return writer;
   }
