@@ -10,7 +10,7 @@
  * as a CLI invocation would.
  *
  * Then the API load bench (bench/api.ts): autocannon against a real `nectar serve` beside
- * bare Express answering the same JSON.
+ * bare Express answering the same JSON; and the S3 completeness bench (bench/s3.ts).
  *
  * Options: --quick (small sizes, tmpfs only, < 1 min), --json (one JSON
  * object), --workers N (default 64), --reps N, --disk / --no-disk (the disk pass: on by
@@ -190,6 +190,9 @@ async function main(): Promise<void> {
   // The API load bench, in its own processes (server, bare Express floor, load generator here).
   const api = spawnSync(process.execPath, [join(__dirname, '../bin/run-ts.js'), join(__dirname, 'api.ts'), ...(quick ? ['--quick'] : []), ...(args.json ? ['--json'] : [])], { stdio: 'inherit' });
   if (api.status !== 0) process.exitCode = 1;
+  // S3 completeness, against a real S3-protocol server started for it.
+  const s3 = spawnSync(process.execPath, [join(__dirname, '../bin/run-ts.js'), join(__dirname, 's3.ts'), ...(quick ? ['--quick'] : []), ...(args.json ? ['--json'] : [])], { stdio: 'inherit' });
+  if (s3.status !== 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

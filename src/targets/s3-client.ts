@@ -15,6 +15,9 @@ export interface S3ClientSettings {
  * stores store inside the object (silent corruption) or refuse.
  */
 export function makeS3Client(s: S3ClientSettings): S3Client {
+  // nectar pins the SDK to releases that support Node 20 (see the README), so the SDK's notice
+  // that later releases will not is not actionable here; it stays on if set explicitly.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const config: S3ClientConfig = {
     region: s.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
     maxAttempts: s.maxAttempts ?? 5,

@@ -29,6 +29,18 @@ export interface S3StoreOptions {
   listThreshold?: number;
 }
 
+/** Keys per listed range: with a task's three files, about one 1,000-key page. */
+const LIST_CHUNK = 300;
+
+/** Run `fn` over `items`, at most `limit` at once. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** True for the SDK's "no such key/bucket" answers. */
 export function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -98,8 +110,8 @@ export class S3TargetStore implements TargetStore {
 
   /**
    * Which keys exist, batched: keys grouped by task family; a family with many keys is answered
-   * by listing its prefix (1,000 keys a request, only across the range of the keys asked);
-   * the rest by HEAD requests, a bounded number in flight.
+   * by listing the ranges of its prefix that the keys asked for span (about a page each, pages
+   * in parallel); the rest by HEAD requests, a bounded number in flight.
    */
   async existsMany(keys: readonly string[]): Promise<boolean[]> {
     const out = new Array<boolean>(keys.length).fill(false);
@@ -112,23 +124,25 @@ export class S3TargetStore implements TargetStore {
       list.push(i);
     });
     const heads: number[] = [];
+    const ranges: { prefix: string; keys: string[] }[] = [];
     for (const [prefix, idx] of families) {
       if (idx.length < this.#listThreshold) {
         heads.push(...idx);
         continue;
       }
+      // Consecutive runs of the sorted keys, each small enough that its range of the listing
+      // (the task's other files included) fits in about one page; the runs are listed in parallel.
       const wanted = idx.map((i) => keys[i] as string).sort();
-      const found = await this.#listRange(prefix, wanted[0] as string, wanted[wanted.length - 1] as string);
-      for (const i of idx) out[i] = found.has(keys[i] as string);
+      for (let i = 0; i < wanted.length; i += LIST_CHUNK) ranges.push({ prefix, keys: wanted.slice(i, i + LIST_CHUNK) });
     }
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < heads.length) {
-        const i = heads[next++] as number;
-        out[i] = await this.#head(keys[i] as string);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#headConcurrency, heads.length) }, worker));
+    const found = new Set<string>();
+    await inParallel(ranges, this.#headConcurrency, async (r) => {
+      for (const k of await this.#listRange(r.prefix, r.keys[0] as string, r.keys[r.keys.length - 1] as string)) found.add(k);
+    });
+    for (const idx of families.values()) if (idx.length >= this.#listThreshold) for (const i of idx) out[i] = found.has(keys[i] as string);
+    await inParallel(heads, this.#headConcurrency, async (i) => {
+      out[i] = await this.#head(keys[i] as string);
+    });
     return out;
   }
 
