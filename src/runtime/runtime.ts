@@ -47,6 +47,7 @@ export interface RuntimeOptions {
 export class Runtime {
   readonly config: NectarConfig;
   #registry: Registry;
+  readonly #instances = new Map<string, AnyTask>();
   #discoveredAt = 0;
   readonly #customRegistry: boolean;
   readonly store: TargetStore;
@@ -111,7 +112,16 @@ export class Runtime {
   }
 
   instantiateFrom(found: DiscoveredTask, params: Readonly<Record<string, unknown>>): AnyTask {
-    return construct(found.cls, params);
+    // Tasks are immutable, so the same request can share one instance: an API polled for the
+    // same task does not normalise and hash its parameters on every call. Bounded; oldest out.
+    const key = `${found.ref}\n${JSON.stringify(params)}`;
+    let task = this.#instances.get(key);
+    if (!task || task.constructor !== found.cls) {
+      task = construct(found.cls, params);
+      if (this.#instances.size >= 10_000) this.#instances.delete(this.#instances.keys().next().value as string);
+      this.#instances.set(key, task);
+    }
+    return task;
   }
 
   /** Executors by kind; the process pool starts on first use. */
