@@ -2,22 +2,15 @@
  * Smoke check for bench/radosgw.ts: `node bin/run-ts.js bench/radosgw-check.ts`. Starts the
  * throwaway Ceph, then CreateBucket / Put / Head / List through the SDK, prints timings.
  */
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startRadosgw } from './radosgw';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { radosgwClient, startRadosgw } from './radosgw';
 
 async function main(): Promise<void> {
   const t0 = performance.now();
   const rgw = await startRadosgw();
   if (!rgw) return;
   process.stdout.write(`radosgw up in ${((performance.now() - t0) / 1000).toFixed(1)} s at ${rgw.endpoint}\n`);
-  const client = new S3Client({
-    endpoint: rgw.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = radosgwClient(rgw);
   try {
     await client.send(new CreateBucketCommand({ Bucket: 'check' }));
     await client.send(new PutObjectCommand({ Bucket: 'check', Key: 'a/b.txt', Body: 'hello' }));

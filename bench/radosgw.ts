@@ -6,8 +6,9 @@
  * and gives undefined.
  *
  *   const rgw = await startRadosgw();
- *   if (rgw) { ...new S3Client({ endpoint: rgw.endpoint, ... })...; await rgw.stop(); }
+ *   if (rgw) { const client = radosgwClient(rgw); ...; await rgw.stop(); }
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
@@ -155,4 +156,16 @@ export async function startRadosgw(): Promise<Radosgw | undefined> {
     await stopAll();
     throw err;
   }
+}
+
+/** An SDK client for a started radosgw: path-style, checksums only when required (as SETUP-NOTES found it needs). */
+export function radosgwClient(rgw: { endpoint: string; accessKeyId: string; secretAccessKey: string }): S3Client {
+  return new S3Client({
+    endpoint: rgw.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { checkComplete, outputKeys, taskFolder } from '../src/core/binding';
 import { S3TargetStore } from '../src/targets/s3';
 import { startS3 } from '../test/helpers/s3';
-import { startRadosgw } from './radosgw';
+import { radosgwClient, startRadosgw } from './radosgw';
 import { LeafTask } from './tasks';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: false });
@@ -39,14 +39,7 @@ async function startServer(): Promise<Server> {
   const bucket = 'nectar-bench';
   const rgw = await startRadosgw();
   if (rgw) {
-    const client = new S3Client({
-      endpoint: rgw.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const client = radosgwClient(rgw);
     try {
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
     } catch (err) {
