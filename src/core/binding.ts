@@ -57,6 +57,12 @@ export function outputKeys(task: AnyTask): string[] {
   return outputSpecs(task).map((s) => `${folder}/${s.name}`);
 }
 
+/** Remove whatever a failed or stopped attempt may have left at the task's outputs. */
+export async function deleteOutputs(task: AnyTask, store: TargetStore): Promise<void> {
+  const folder = taskFolder(task.id);
+  await Promise.all(outputSpecs(task).map((s) => store.target(`${folder}/${s.name}`).delete().catch(() => undefined)));
+}
+
 /** The task's outputs as Targets, in the shape `output()` returned. */
 export function bindOutputs(task: AnyTask, store: TargetStore): unknown {
   const folder = taskFolder(task.id);

@@ -211,6 +211,11 @@ export function optionsOf(cls: TaskClass): ResolvedOptions {
   return o;
 }
 
+/** The compiled options of a task's class. */
+export function taskOptions(task: AnyTask): ResolvedOptions {
+  return optionsOf(task.constructor as TaskClass);
+}
+
 export function paramsSchemaOf(cls: TaskClass): JsonSchema {
   return paramsJsonSchema(cls.paramSchema);
 }

@@ -1,11 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { outputSpecs, taskFolder } from '../core/binding';
+import { deleteOutputs, taskFolder } from '../core/binding';
 import { NectarError, deserializeError, serializeError } from '../core/errors';
 import type { Executor, TaskAttempt } from '../core/executor';
 import type { AnyTask, TaskClass } from '../core/task';
 import type { FromChild, TaskRef, ToChild } from './child-protocol';
+import { TaskLog } from './task-log';
 
 /** Finds the chain file of a task class (the registry does this). */
 export type Locate = (cls: TaskClass) => { file: string; type: string; chain: string; name: string } | undefined;
@@ -53,7 +54,7 @@ export class ProcessPoolExecutor implements Executor {
   async execute(a: TaskAttempt): Promise<void> {
     const ref = refOf(a.task, this.o.locate);
     const slot = await this.#acquire();
-    const lines: string[] = [];
+    const log = new TaskLog(a.task.id, a.attempt, a.onLog);
     try {
       await slot.ready;
       await new Promise<void>((resolveRun, reject) => {
@@ -70,8 +71,7 @@ export class ProcessPoolExecutor implements Executor {
         const onMessage = (m: FromChild): void => {
           switch (m.type) {
             case 'log':
-              lines.push(m.line);
-              a.onLog(m.line);
+              log.append(m.line);
               return;
             case 'require': {
               Promise.resolve()
@@ -118,7 +118,7 @@ export class ProcessPoolExecutor implements Executor {
       if (slot.child.exitCode !== null || slot.child.signalCode !== null || slot.child.killed) {
         // The child died or was killed mid-task: whatever it committed must not stay.
         this.#drop(slot);
-        await this.#cleanupAfterKill(a, lines, err);
+        await this.#cleanupAfterKill(a, log, err);
       }
       throw err;
     } finally {
@@ -126,11 +126,10 @@ export class ProcessPoolExecutor implements Executor {
     }
   }
 
-  async #cleanupAfterKill(a: TaskAttempt, lines: string[], err: unknown): Promise<void> {
-    const folder = taskFolder(a.task.id);
-    await Promise.all(outputSpecs(a.task).map((s) => a.store.target(`${folder}/${s.name}`).delete().catch(() => undefined)));
-    const line = JSON.stringify({ level: 50, time: new Date().toISOString(), task: a.task.id, attempt: a.attempt, msg: `worker process stopped: ${(err as Error).message}` });
-    await a.store.target(`${folder}/log`).write(`${lines.join('')}${line}\n`).catch(() => undefined);
+  async #cleanupAfterKill(a: TaskAttempt, log: TaskLog, err: unknown): Promise<void> {
+    await deleteOutputs(a.task, a.store);
+    log.write('error', `worker process stopped: ${(err as Error).message}`);
+    await a.store.target(`${taskFolder(a.task.id)}/log`).write(log.text()).catch(() => undefined);
   }
 
   #spawn(): Slot {

@@ -1,4 +1,4 @@
-import { bindInputs, checkRequirements, outputShape, outputSpecs, requirementShape, taskFolder } from '../core/binding';
+import { bindInputs, checkRequirements, deleteOutputs, outputShape, requirementShape, taskFolder } from '../core/binding';
 import { NectarError, serializeError } from '../core/errors';
 import type { TaskAttempt } from '../core/executor';
 import { mapShape } from '../core/shape';
@@ -56,7 +56,7 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
   } catch (err) {
     const e = serializeError(err);
     log.write('error', `${task} failed: ${e.message}`, { ms: Math.round(performance.now() - started), err: { type: e.name, message: e.message, stack: e.stack } });
-    await Promise.all(outputSpecs(task).map((s) => store.target(`${folder}/${s.name}`).delete().catch(() => undefined)));
+    await deleteOutputs(task, store);
     throw err;
   } finally {
     await store.target(`${folder}/log`).write(log.text());

@@ -37,6 +37,11 @@ export class TaskLog {
     return this.lines.join('');
   }
 
+  /** A line written elsewhere (a worker process), kept and passed on. */
+  append(line: string): void {
+    this.push(line);
+  }
+
   private push(line: string): void {
     this.lines.push(line);
     this.onLine(line);

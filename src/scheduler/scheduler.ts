@@ -7,7 +7,7 @@ import { retryDelayFor } from '../core/options';
 import type { RunState, TaskProgress, TaskState } from '../core/states';
 import { TASK_STATES, isTerminal } from '../core/states';
 import type { TargetStore } from '../core/target';
-import { type AnyTask, optionsOf } from '../core/task';
+import { type AnyTask, taskOptions } from '../core/task';
 import { Dag } from '../dag/graph';
 import { ReadyQueue } from './ready-queue';
 import { ResourcePool } from './resources';
@@ -189,7 +189,7 @@ export class Scheduler {
   }
 
   #enqueue(rec: TaskRecord): void {
-    this.#ready.push(rec.id, optionsOf(rec.task.constructor as never).priority);
+    this.#ready.push(rec.id, taskOptions(rec.task).priority);
   }
 
   #pump(): void {
@@ -207,12 +207,12 @@ export class Scheduler {
     }
   }
 
-  #optionsOf(id: string): ReturnType<typeof optionsOf> {
-    return optionsOf((this.#records.get(id) as TaskRecord).task.constructor as never);
+  #optionsOf(id: string): ReturnType<typeof taskOptions> {
+    return taskOptions((this.#records.get(id) as TaskRecord).task);
   }
 
   #start(rec: TaskRecord): void {
-    const opts = optionsOf(rec.task.constructor as never);
+    const opts = taskOptions(rec.task);
     this.#active++;
     this.#resources.acquire(opts.resources);
     rec.attempts++;
@@ -250,7 +250,7 @@ export class Scheduler {
     const shared = this.#o.shared;
     const existing = shared?.get(rec.id);
     if (existing) return existing;
-    const opts = optionsOf(rec.task.constructor as never);
+    const opts = taskOptions(rec.task);
     const kind = opts.executor ?? this.#o.executor ?? 'inprocess';
     const executor = this.#o.executors[kind];
     if (!executor) return Promise.reject(new NectarError('BAD_TASK_DEFINITION', `${rec.task} wants the '${kind}' executor, which this run does not have`));
@@ -277,7 +277,7 @@ export class Scheduler {
   }
 
   #failed(rec: TaskRecord, err: unknown, ctl: AttemptAbort): void {
-    const opts = optionsOf(rec.task.constructor as never);
+    const opts = taskOptions(rec.task);
     const error = serializeError(err);
     const cancelled = this.#cancelled || (ctl.reason as NectarError | undefined)?.code === 'CANCELLED';
     if (cancelled) {

@@ -61,11 +61,6 @@ export class LocalTargetStore implements TargetStore {
     this.#dirs.add(dir);
   }
 
-  /** Forget cached folders (after something else deleted them). */
-  forgetDirs(): void {
-    this.#dirs.clear();
-  }
-
   /**
    * Existence checks are one stat each and cost microseconds on a local file system, less than
    * a trip through the libuv pool: done synchronously in slices, yielding to the event loop
