@@ -9,6 +9,7 @@ import { send } from './respond';
 import { chainsRouter } from './routes/chains';
 import { runsRouter } from './routes/runs';
 import { statusRouter } from './routes/status';
+import { webUi } from './web';
 
 export interface AppOptions {
   /** Set: every /api route needs `Authorization: Bearer <token>`. */
@@ -17,6 +18,8 @@ export interface AppOptions {
   bodyLimit?: string;
   /** Log each request (default true). */
   requestLog?: boolean;
+  /** The built UI served at `/` (default: web/dist of this repository). */
+  webDist?: string;
 }
 
 /** The Express app of a runtime: built from it, holding no global state. */
@@ -63,6 +66,7 @@ export function createApp(rt: Runtime, runs: RunManager, metrics: Metrics, o: Ap
   api.use(statusRouter(rt, runs));
   api.use(runsRouter(rt, runs));
   app.use('/api', api);
+  app.use(webUi(o.webDist));
   app.use(notFound);
   app.use(errorHandler(rt.logger));
   return app;

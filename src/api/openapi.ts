@@ -41,10 +41,11 @@ export function openApi(rt: Runtime): Record<string, unknown> {
     ],
   });
   paths['/api/runs/{id}'] = get('One run: nodes with states and timings, edges');
+  paths['/api/runs/{id}/graph'] = get("A run's DAG as JSON (roots, nodes, edges) or Graphviz DOT", { parameters: [{ name: 'format', in: 'query', schema: { enum: ['json', 'dot'] } }] });
   paths['/api/runs/{id}/events'] = get('Server-sent events of a run');
   paths['/api/runs/{id}/cancel'] = { post: { summary: 'Cancel a run in flight', responses: { '200': { description: 'cancelled' }, ...errors(401, 404, 409) } } };
   paths['/api/runs/{id}/retry'] = { post: { summary: 'Run the failed part again', responses: { '202': { description: 'started' }, ...errors(401, 404, 409) } } };
-  paths['/api/tasks/{type}/{chain}/{task}/{hash}/log'] = get("A task's log lines");
+  paths['/api/tasks/{type}/{chain}/{task}/{hash}/log'] = get("A task's log lines: live while it runs in this server, else the stored log", { parameters: [{ name: 'format', in: 'query', schema: { enum: ['text'] } }] });
   paths['/healthz'] = get('Health');
   paths['/metrics'] = get('Prometheus metrics');
   return {

@@ -2,12 +2,12 @@ import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import { outputKeys } from '../core/binding';
 import { NectarError } from '../core/errors';
+import { dagGraph, toDot } from '../dag/render';
 import { catalogue } from '../api/catalogue';
 import { startServer } from '../api/server';
 import { loadConfig } from '../runtime/config';
 import { Runtime } from '../runtime/runtime';
 import { parseParamFlags, parseWorkers } from './args';
-import { toDot, toJson } from './dot';
 import { printSummary, showProgress, summaryJson } from './output';
 
 /** Exit codes (DESIGN.md): 0 done, 1 a task failed, 2 bad usage. */
@@ -90,8 +90,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('--format <format>', 'output format').choices(['dot', 'json']).default('dot'))
     .action(async (ref: string, o: { param: string[]; format: 'dot' | 'json' }) => {
       const rt = runtime();
-      const dag = await rt.graph(rt.instantiate(ref, parseParamFlags(o.param)));
-      out(o.format === 'dot' ? toDot(dag) : `${JSON.stringify(toJson(dag), null, 2)}\n`);
+      const graph = dagGraph(await rt.graph(rt.instantiate(ref, parseParamFlags(o.param))));
+      out(o.format === 'dot' ? toDot(graph) : `${JSON.stringify(graph, null, 2)}\n`);
     });
 
   withTask(program.command('plan').description('show which outputs exist and which tasks would run, running nothing'))

@@ -138,9 +138,14 @@ export abstract class Task<P extends { readonly [key: string]: Json } = { readon
   }
 
   toString(): string {
-    const args = Object.entries(this.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-    return `${this.constructor.name}(${args.join(', ')})`;
+    return describeTask(this.constructor.name, this.params);
   }
+}
+
+/** `Name(k=v, ...)`: how a task is shown to people (strings bare, other values as JSON). */
+export function describeTask(name: string, params: { readonly [key: string]: Json }): string {
+  const args = Object.entries(params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return `${name}(${args.join(', ')})`;
 }
 
 async function allExist(output: unknown): Promise<boolean> {

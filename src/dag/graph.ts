@@ -2,6 +2,7 @@ import { Graph } from '@dagrejs/graphlib';
 import { requiredTasks } from '../core/binding';
 import { NectarError } from '../core/errors';
 import type { AnyTask } from '../core/task';
+import { topoOrder } from './order';
 
 /** A DAG node: the task and the ids it requires (in `requires()` order). */
 export interface DagNode {
@@ -86,22 +87,9 @@ export class Dag {
     return true;
   }
 
-  /** Ids in dependency order (requirements first). */
+  /** Ids in dependency order (requirements first), smallest id first among the ready: see `topoOrder`. */
   topoOrder(): string[] {
-    const order: string[] = [];
-    const indeg = new Map<string, number>();
-    for (const id of this.graph.nodes()) indeg.set(id, this.node(id).deps?.length ?? 0);
-    const queue = [...indeg].filter(([, d]) => d === 0).map(([id]) => id).sort();
-    for (let i = 0; i < queue.length; i++) {
-      const id = queue[i] as string;
-      order.push(id);
-      for (const next of this.graph.successors(id) ?? []) {
-        const d = (indeg.get(next) ?? 0) - 1;
-        indeg.set(next, d);
-        if (d === 0) queue.push(next);
-      }
-    }
-    return order;
+    return topoOrder(this.graph.nodes().map((id) => ({ id, deps: this.node(id).deps ?? [] })));
   }
 }
 

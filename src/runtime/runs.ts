@@ -5,6 +5,7 @@ import type { AnyTask } from '../core/task';
 import type { DiscoveredTask } from '../discovery/registry';
 import type { RunResult } from '../scheduler/scheduler';
 import type { RunRow, RunStore } from '../store/types';
+import { LiveLogs } from './live-logs';
 import { Recorder } from './recorder';
 import type { Runtime } from './runtime';
 
@@ -31,6 +32,8 @@ interface Active {
  */
 export class RunManager {
   readonly recorder: Recorder;
+  /** Log lines of the tasks running now, for the log route. */
+  readonly liveLogs: LiveLogs;
   readonly #active = new Map<string, Active>();
   readonly #byRoot = new Map<string, string>();
 
@@ -39,6 +42,7 @@ export class RunManager {
     readonly store: RunStore,
   ) {
     this.recorder = new Recorder(store, rt.events, (err) => rt.logger.error({ err }, 'run store write failed'));
+    this.liveLogs = new LiveLogs(rt.events);
   }
 
   /** Runs found in flight at start-up are marked interrupted (they can be retried). */
@@ -149,5 +153,6 @@ export class RunManager {
     await Promise.all(all.map((a) => a.done));
     await this.recorder.flush();
     this.recorder.close();
+    this.liveLogs.close();
   }
 }

@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { RUN_STATES, type RunState } from '../../core/states';
 import type { NectarEventName } from '../../core/events';
+import { taskGraph, toDot } from '../../dag/render';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
 import type { RunRow, TaskRow } from '../../store/types';
@@ -56,7 +57,7 @@ function nodeJson(t: TaskRow): Record<string, unknown> {
   };
 }
 
-/** Run history, one run's DAG, live events, cancel and retry. */
+/** Run history, one run's DAG (also as DOT), live events, cancel and retry. */
 export function runsRouter(rt: Runtime, runs: RunManager): Router {
   const r = Router();
 
@@ -89,6 +90,17 @@ export function runsRouter(rt: Runtime, runs: RunManager): Router {
       const { run, tasks } = await load(req);
       const edges = tasks.flatMap((t) => t.deps.map((d) => ({ from: d, to: t.taskId })));
       send(res, 200, { ...runJson(run, baseUrl(req)), nodes: tasks.map(nodeJson), edges });
+    })
+    .all(methodNotAllowed(['GET']));
+
+  r.route('/runs/:id/graph')
+    .get(async (req, res) => {
+      const format = req.query['format'] ?? 'json';
+      if (format !== 'json' && format !== 'dot') fail('BAD_REQUEST', `'format' must be json or dot, got ${JSON.stringify(format)}`, { param: 'format' });
+      const { run, tasks } = await load(req);
+      const graph = taskGraph([run.rootTaskId], tasks.map((t) => ({ id: t.taskId, task: t.name, params: t.params, deps: t.deps })));
+      if (format === 'dot') res.type('text/vnd.graphviz; charset=utf-8').send(toDot(graph));
+      else send(res, 200, graph);
     })
     .all(methodNotAllowed(['GET']));
 

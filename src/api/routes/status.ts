@@ -47,11 +47,16 @@ export function statusRouter(rt: Runtime, runs: RunManager): Router {
     .get(async (req, res) => {
       const id = ['type', 'chain', 'task', 'hash'].map((k) => nameParam(req, k)).join('/');
       if (!TASK_ID.test(id)) fail('BAD_REQUEST', `not a task id: ${id}`);
+      // A task running now in this server answers from memory; otherwise its stored log file.
+      const live = runs.liveLogs.get(id);
       let text: string;
-      try {
-        text = await rt.store.target(`${taskFolder(id)}/log`).readText();
-      } catch {
-        fail('NOT_FOUND', `task ${id} has no log (yet): a log is written when the task ends`);
+      if (live) text = live.lines.join('');
+      else {
+        try {
+          text = await rt.store.target(`${taskFolder(id)}/log`).readText();
+        } catch {
+          fail('NOT_FOUND', `task ${id} has no log (yet): it is not running in this server and no log file was written`);
+        }
       }
       if (req.query['format'] === 'text') {
         res.type('text/plain').send(text);
@@ -64,7 +69,7 @@ export function statusRouter(rt: Runtime, runs: RunManager): Router {
           return { msg: l };
         }
       });
-      send(res, 200, { task_id: id, lines });
+      send(res, 200, { task_id: id, live: live !== undefined, dropped: live?.dropped ?? 0, lines });
     })
     .all(methodNotAllowed(['GET']));
   return r;

@@ -1,0 +1,84 @@
+import { askToken, getToken } from './token';
+
+/** An answer of the API that is not a success: its status, stable code, message and details. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** The server could not be reached at all. */
+export class NetworkError extends Error {}
+
+interface Envelope<T> {
+  status: number;
+  message: string;
+  data: T;
+  error?: { code: string; details?: unknown };
+}
+
+type Listener = (up: boolean) => void;
+const listeners = new Set<Listener>();
+/** Be told when the server goes away or comes back. */
+export function onConnection(fn: Listener): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+export function reportConnection(up: boolean): void {
+  for (const fn of listeners) fn(up);
+}
+
+/** Headers for an API call: the tab's token when there is one. */
+export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  const token = getToken();
+  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
+}
+
+/** fetch with the token; a 401 asks for the token and tries again. */
+export async function authedFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  for (;;) {
+    let res: Response;
+    try {
+      res = await fetch(path, { ...init, headers: authHeaders((init.headers as Record<string, string> | undefined) ?? {}) });
+    } catch (err) {
+      if (init.signal?.aborted) throw err;
+      reportConnection(false);
+      throw new NetworkError(`cannot reach the nectar server (${(err as Error).message})`);
+    }
+    reportConnection(true);
+    if (res.status !== 401) return res;
+    await askToken(getToken() ? 'The token was refused: enter the API token again.' : 'This server needs an API token (NECTAR_API_TOKEN).');
+  }
+}
+
+/** Call a JSON route and unwrap its envelope; a non-2xx answer throws an ApiError. */
+export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; message: string; data: T }> {
+  const { json, ...rest } = init;
+  if (json !== undefined) {
+    rest.body = JSON.stringify(json);
+    rest.headers = { ...((rest.headers as Record<string, string> | undefined) ?? {}), 'Content-Type': 'application/json' };
+  }
+  const res = await authedFetch(path, rest);
+  const text = await res.text();
+  let body: Envelope<T>;
+  try {
+    body = JSON.parse(text) as Envelope<T>;
+  } catch {
+    throw new ApiError(res.status, 'BAD_ANSWER', `the server answered ${res.status} with something that is not JSON`, text.slice(0, 200));
+  }
+  if (!res.ok) throw new ApiError(res.status, body.error?.code ?? 'ERROR', body.message, body.error?.details);
+  return { status: res.status, message: body.message, data: body.data };
+}
+
+/** Fetch a text resource (a DOT file, an output) with the token. */
+export async function text(path: string): Promise<string> {
+  const res = await authedFetch(path);
+  const body = await res.text();
+  if (!res.ok) throw new ApiError(res.status, 'ERROR', body.slice(0, 200), null);
+  return body;
+}

@@ -1,0 +1,45 @@
+import './app.css';
+import './graph/graph.css';
+import { onConnection } from './api';
+import { catalogueView } from './views/catalogue';
+import { runView } from './views/run';
+import { runsView } from './views/runs';
+
+/**
+ * The nectar UI: a hash router over three views. It talks to the API over HTTP only, so it
+ * works against any nectar server that serves it (and, with `vite` dev, through its proxy).
+ */
+const app = document.getElementById('app') as HTMLElement;
+const conn = document.getElementById('conn') as HTMLElement;
+let leave: (() => void) | null = null;
+
+onConnection((up) => {
+  conn.textContent = up ? '' : '⚠ server unreachable';
+  conn.classList.toggle('down', !up);
+});
+
+function route(): void {
+  leave?.();
+  leave = null;
+  const hash = location.hash.replace(/^#\/?/, '');
+  const [path = '', q = ''] = hash.split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const section = parts[0] === 'runs' ? 'runs' : 'chains';
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('[data-nav]')) {
+    if (a.dataset['nav'] === section) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  if (parts[0] === 'runs' && parts[1]) {
+    document.title = 'Run · nectar';
+    leave = runView(app, parts[1]);
+  } else if (parts[0] === 'runs') {
+    document.title = 'Runs · nectar';
+    leave = runsView(app, new URLSearchParams(q));
+  } else {
+    document.title = 'Chains · nectar';
+    void catalogueView(app, parts[0] === 'chains' && parts.length >= 4 ? parts.slice(1, 4).join('/') : null);
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,149 @@
+import { api, ApiError } from '../api';
+import { h, replace } from '../dom';
+import { duration, logLine, time } from '../format';
+import type { RunGraph, TaskNode } from '../graph/model';
+import { stateClass, TASK_STATES, taskLook, type TaskState } from '../states';
+import { outputLink } from './output-link';
+
+const MAX_LOG_LINES = 500;
+
+export function taskBadge(state: TaskState, skipped = false): HTMLElement {
+  const look = taskLook(state);
+  return h('span', { class: `badge ${stateClass(state)}`, 'data-state': state }, h('span', { 'aria-hidden': 'true' }, look.symbol), ` ${look.label}${skipped ? ' (already complete)' : ''}`);
+}
+
+function logPath(id: string): string {
+  return `/api/tasks/${id.split('/').map(encodeURIComponent).join('/')}/log`;
+}
+
+/**
+ * The side panel of the run view: a task's params, timings, error and stack, outputs and the
+ * tail of its log (following live lines while it runs), or a collapsed family's counts and members.
+ */
+export class TaskPanel {
+  readonly el = h('aside', { class: 'panel', 'aria-label': 'Selected task', 'aria-live': 'off' });
+  #task: TaskNode | null = null;
+  #log: HTMLPreElement | null = null;
+  #follow = true;
+  #logGen = 0;
+
+  constructor(
+    private readonly graph: RunGraph,
+    private readonly actions: { selectTask: (id: string) => void; toggleFamily: (family: string) => void },
+  ) {
+    this.empty();
+  }
+
+  get taskId(): string | null {
+    return this.#task?.id ?? null;
+  }
+
+  empty(): void {
+    this.#task = null;
+    this.#log = null;
+    replace(this.el, h('div', { class: 'panel-empty muted' }, h('p', {}, 'Select a task in the graph (click it, or Tab to it and press Enter) to see its parameters, timings, errors, log and outputs.')));
+  }
+
+  showTask(t: TaskNode): void {
+    const same = this.#task?.id === t.id;
+    this.#task = t;
+    const scrollLog = same ? this.#log?.scrollTop : undefined;
+    const log = h('pre', { class: 'log', tabindex: '0', 'aria-label': 'Task log' });
+    const follow = h('input', { type: 'checkbox', id: 'follow-log', checked: this.#follow, onchange: (e) => (this.#follow = (e.target as HTMLInputElement).checked) });
+    const outputs = h('div', { class: 'outputs' });
+    const err = t.error;
+    replace(this.el,
+      h('header', {}, h('h2', {}, t.name), taskBadge(t.state, t.skipped)),
+      h('p', {}, h('code', { class: 'task-id' }, t.id)),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Attempts'), h('dd', {}, String(t.attempts)),
+        h('dt', {}, 'Started'), h('dd', {}, time(t.startedAt)),
+        h('dt', {}, 'Ended'), h('dd', {}, time(t.endedAt)),
+        h('dt', {}, 'Duration'), h('dd', {}, t.startedAt && t.endedAt ? duration(t.endedAt - t.startedAt) : t.startedAt ? `${duration(Date.now() - t.startedAt)} so far` : '–'),
+      ),
+      h('h3', {}, 'Parameters'),
+      Object.keys(t.params).length
+        ? h('table', { class: 'params-table' }, h('tbody', {}, Object.entries(t.params).map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, typeof v === 'string' ? v : JSON.stringify(v))))))
+        : h('p', { class: 'muted' }, 'none'),
+      err ? [h('h3', {}, 'Error'), h('div', { class: 'error-box', role: 'alert' },
+        h('p', { class: 'error-message' }, err.code ? h('code', {}, err.code) : null, err.code ? ' ' : null, `${err.name ?? 'Error'}: ${err.message}`),
+        err.stack ? h('pre', { class: 'stack', tabindex: '0', 'aria-label': 'Stack trace' }, err.stack) : null)] : null,
+      t.state === 'DONE' ? [h('h3', {}, 'Outputs'), outputs] : null,
+      h('div', { class: 'log-head' }, h('h3', {}, 'Log'), t.state === 'RUNNING' ? h('label', { class: 'follow' }, follow, ' follow') : null),
+      log,
+    );
+    this.#log = log;
+    if (t.state === 'DONE') void this.#loadOutputs(t, outputs);
+    void this.#loadLog(t, log, scrollLog);
+  }
+
+  showFamily(family: string): void {
+    this.#task = null;
+    this.#log = null;
+    const ids = this.graph.families().get(family) ?? [];
+    const counts = this.graph.counts(ids);
+    const collapsed = this.graph.collapsed.has(family);
+    const members = ids.slice(0, 200).map((id) => this.graph.tasks.get(id) as TaskNode);
+    const name = family.slice(family.lastIndexOf('/') + 1);
+    replace(this.el,
+      h('header', {}, h('h2', {}, `${name} ×${ids.length}`)),
+      h('p', {}, h('code', {}, family)),
+      h('button', { type: 'button', class: 'toggle-family', onclick: () => this.actions.toggleFamily(family) }, collapsed ? 'Expand family in the graph' : 'Collapse family into one node'),
+      h('h3', {}, 'By state'),
+      h('table', { class: 'counts-table' }, h('tbody', {}, TASK_STATES.filter((s) => counts[s] > 0).map((s) => h('tr', {}, h('th', { scope: 'row' }, taskBadge(s)), h('td', {}, String(counts[s])))))),
+      h('h3', {}, `Tasks${ids.length > members.length ? ` (first ${members.length})` : ''}`),
+      h('ul', { class: 'members' }, members.map((t) => h('li', {},
+        h('button', { type: 'button', class: `link ${stateClass(t.state)}`, onclick: () => this.actions.selectTask(t.id) }, `${taskLook(t.state).symbol} ${t.name}(${Object.values(t.params).map(String).join(', ')})`)))),
+    );
+  }
+
+  /** A live log line of some task; kept when it is the one shown and its log is open. */
+  logLine(taskId: string, line: string): void {
+    if (this.#task?.id !== taskId || !this.#log) return;
+    this.#appendLines(this.#log, [line]);
+  }
+
+  async #loadLog(t: TaskNode, el: HTMLPreElement, scrollTop?: number): Promise<void> {
+    const gen = ++this.#logGen;
+    if (t.state === 'PENDING') {
+      el.textContent = 'No log yet: the task has not started.';
+      return;
+    }
+    try {
+      const { data } = await api<{ lines: unknown[]; live?: boolean }>(logPath(t.id));
+      if (gen !== this.#logGen || this.#log !== el) return;
+      el.textContent = '';
+      this.#appendLines(el, data.lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))));
+      if (scrollTop !== undefined && !this.#follow) el.scrollTop = scrollTop;
+    } catch (err) {
+      if (gen !== this.#logGen || this.#log !== el) return;
+      el.textContent = err instanceof ApiError && err.status === 404 ? (t.skipped ? 'Already complete before this run: see the log of the run that made it.' : 'No log yet.') : `Could not load the log: ${(err as Error).message}`;
+    }
+  }
+
+  #appendLines(el: HTMLPreElement, lines: string[]): void {
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+    if (el.dataset['placeholder']) {
+      el.textContent = '';
+      delete el.dataset['placeholder'];
+    }
+    const frag = document.createDocumentFragment();
+    for (const raw of lines) {
+      const { text, level } = logLine(raw);
+      frag.append(h('span', { class: `log-line lv-${level}` }, `${text}\n`));
+    }
+    el.append(frag);
+    while (el.childElementCount > MAX_LOG_LINES) el.firstElementChild?.remove();
+    if (this.#follow && (atBottom || lines.length > 1)) el.scrollTop = el.scrollHeight;
+  }
+
+  async #loadOutputs(t: TaskNode, el: HTMLElement): Promise<void> {
+    try {
+      const { data } = await api<{ resources: string[]; expires_in: number | null }>(`/api/chainstatus?chain=${encodeURIComponent(t.id)}`);
+      replace(el, data.resources.length ? h('ul', {}, data.resources.map((u) => h('li', {}, outputLink(u)))) : h('p', { class: 'muted' }, 'none'),
+        data.expires_in ? h('p', { class: 'hint' }, `Links valid for ${data.expires_in} s.`) : null);
+    } catch (err) {
+      replace(el, h('p', { class: 'muted' }, `Outputs unavailable: ${(err as Error).message}`));
+    }
+  }
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vite';
+
+/** The UI is built into web/dist; `nectar serve` serves it at `/`. */
+export default defineConfig({
+  root: import.meta.dirname,
+  base: './',
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
+  server: { proxy: { '/api': 'http://127.0.0.1:5000' } },
+});
