@@ -5,12 +5,13 @@
  * `nectar serve` process, beside a bare Express process answering the same JSON on the same
  * routes, measured alternately in one run (medians of alternating rounds). Request logs are off on both (NECTAR_LOG_LEVEL=warn).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { startProcess as start } from './server-process';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: false });
 const RUN_TS = resolve(__dirname, '../bin/run-ts.js');
@@ -21,18 +22,6 @@ const ROUNDS = args.quick ? 2 : 3;
 const CONNECTIONS = 32;
 const TARGET = 0.7;
 
-function start(cmd: string[], env: NodeJS.ProcessEnv, ready: RegExp, stream: 'stdout' | 'stderr'): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, cmd, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((res, rej) => {
-    let text = '';
-    child[stream]?.setEncoding('utf8').on('data', (s: string) => {
-      text += s;
-      const m = ready.exec(text);
-      if (m) res({ child, port: Number(m[1]) });
-    });
-    child.once('exit', (code) => rej(new Error(`${cmd.join(' ')} exited ${code}: ${text}`)));
-  });
-}
 
 interface Load {
   rps: number;

@@ -31,7 +31,7 @@ function route(): void {
   }
   if (parts[0] === 'runs' && parts[1]) {
     document.title = 'Run · nectar';
-    leave = runView(app, parts[1]);
+    leave = runView(app, parts[1], new URLSearchParams(q));
   } else if (parts[0] === 'runs') {
     document.title = 'Runs · nectar';
     leave = runsView(app, new URLSearchParams(q));

@@ -96,6 +96,9 @@ export class RunGraph {
   structure = 0;
   #autoCollapsed = false;
 
+  /** `expandAll`: never collapse families by default (the run view's `?expand=all`). */
+  constructor(private readonly expandAll = false) {}
+
   upsert(n: NodeJson): TaskNode {
     const old = this.tasks.get(n.task_id);
     const t: TaskNode = {
@@ -127,7 +130,7 @@ export class RunGraph {
 
   /** Once, when a graph first gets big: collapse its big families. Later choices are the user's. */
   autoCollapse(): void {
-    if (this.#autoCollapsed || this.tasks.size <= AUTO_COLLAPSE_TASKS) return;
+    if (this.expandAll || this.#autoCollapsed || this.tasks.size <= AUTO_COLLAPSE_TASKS) return;
     this.#autoCollapsed = true;
     for (const [family, ids] of this.families()) if (ids.length >= AUTO_COLLAPSE_FAMILY) this.collapsed.add(family);
     this.structure++;
