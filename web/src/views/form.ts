@@ -27,7 +27,7 @@ export interface CatalogueTask {
 function kindOf(s: ParamSchema): string {
   if (s.enum) return 'one of';
   if (s.type === 'string' && s.format === 'date') return 'date';
-  if (s.type === 'array') return `list of ${kindOf(s.items ?? {})}`;
+  if (s.type === 'array') return `list of ${kindOf(s.items ?? {})}, comma-separated`;
   return s.type ?? 'value';
 }
 

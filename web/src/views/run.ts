@@ -360,6 +360,7 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
   });
   const tick = setInterval(() => {
     if (run && isActiveRun(run.state)) renderHead();
+    panel.tick();
   }, 1000);
 
   return () => {

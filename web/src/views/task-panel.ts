@@ -26,6 +26,7 @@ export class TaskPanel {
   #log: HTMLPreElement | null = null;
   #follow = true;
   #logGen = 0;
+  #duration: HTMLElement | null = null;
 
   constructor(
     private readonly graph: RunGraph,
@@ -59,7 +60,7 @@ export class TaskPanel {
         h('dt', {}, 'Attempts'), h('dd', {}, String(t.attempts)),
         h('dt', {}, 'Started'), h('dd', {}, time(t.startedAt)),
         h('dt', {}, 'Ended'), h('dd', {}, time(t.endedAt)),
-        h('dt', {}, 'Duration'), h('dd', {}, t.startedAt && t.endedAt ? duration(t.endedAt - t.startedAt) : t.startedAt ? `${duration(Date.now() - t.startedAt)} so far` : '–'),
+        h('dt', {}, 'Duration'), (this.#duration = h('dd', {}, this.#durationText(t))),
       ),
       h('h3', {}, 'Parameters'),
       Object.keys(t.params).length
@@ -75,6 +76,17 @@ export class TaskPanel {
     this.#log = log;
     if (t.state === 'DONE') void this.#loadOutputs(t, outputs);
     void this.#loadLog(t, log, scrollLog);
+  }
+
+  /** Once a second: the running task's duration so far. */
+  tick(): void {
+    const t = this.#task;
+    if (t?.state === 'RUNNING' && this.#duration) this.#duration.textContent = this.#durationText(t);
+  }
+
+  #durationText(t: TaskNode): string {
+    if (t.startedAt && t.endedAt) return duration(t.endedAt - t.startedAt);
+    return t.startedAt ? `${duration(Date.now() - t.startedAt)} so far` : '–';
   }
 
   showFamily(family: string): void {
