@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { RunManager } from '../runtime/runs';
 import type { Runtime } from '../runtime/runtime';
+import { RedisRunStore } from '../store/redis';
 import { SqliteRunStore } from '../store/sqlite';
 import type { RunStore } from '../store/types';
 import { type AppOptions, createApp } from './app';
@@ -19,7 +20,7 @@ export interface NectarServer {
  * app over the runtime, and listen on loopback (or `host`).
  */
 export async function startServer(rt: Runtime, o: AppOptions & { port: number; host?: string; store?: RunStore }): Promise<NectarServer> {
-  const store = o.store ?? new SqliteRunStore(rt.config.db);
+  const store = o.store ?? (rt.config.redisUrl ? new RedisRunStore(rt.config.redisUrl, rt.config.queuePrefix) : new SqliteRunStore(rt.config.db));
   const runs = new RunManager(rt, store);
   await runs.recover();
   const metrics = new Metrics(rt.events, () => runs.activeCount);

@@ -9,6 +9,7 @@ import { loadConfig } from '../runtime/config';
 import { Runtime } from '../runtime/runtime';
 import { parseParamFlags, parseWorkers } from './args';
 import { printSummary, showProgress, summaryJson } from './output';
+import { workerCommand } from './worker-command';
 
 /** Exit codes (DESIGN.md): 0 done, 1 a task failed, 2 bad usage. */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -60,9 +61,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   withTask(program.command('run').description('run a task and everything it needs that is not complete'))
     .option('-w, --workers <n>', 'tasks at once')
-    .addOption(new Option('--executor <kind>', 'where tasks run unless they choose').choices(['inprocess', 'process']))
+    .addOption(new Option('--executor <kind>', 'where tasks run unless they choose').choices(['inprocess', 'process', 'bullmq']))
     .option('--json', 'print the summary as JSON')
-    .action(async (ref: string, o: { param: string[]; workers?: string; executor?: 'inprocess' | 'process'; json?: boolean }) => {
+    .action(async (ref: string, o: { param: string[]; workers?: string; executor?: 'inprocess' | 'process' | 'bullmq'; json?: boolean }) => {
       const workers = parseWorkers(o.workers);
       const rt = runtime();
       const root = rt.instantiate(ref, parseParamFlags(o.param));
@@ -126,6 +127,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.once('SIGTERM', stop);
       });
     });
+
+  workerCommand(program, runtime);
 
   try {
     await program.parseAsync(argv as string[]);

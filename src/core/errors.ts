@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   NON_RETRYABLE: { status: 500, doc: 'a task failed on purpose with NonRetryableError: no retries' },
   TASK_FAILED: { status: 500, doc: 'a task threw' },
   WORKER_CRASHED: { status: 500, doc: 'the worker process running a task exited unexpectedly' },
+  QUEUE_ERROR: { status: 503, doc: 'distributed mode: a task could not be queued in, or heard back from, BullMQ on Redis' },
   BAD_CONFIG: { status: 500, doc: 'a configuration variable has a bad value' },
   USAGE: { status: 400, doc: 'a command was used wrongly' },
   RUN_NOT_FOUND: { status: 404, doc: 'no run has that id' },

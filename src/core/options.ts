@@ -1,8 +1,11 @@
 import { NectarError } from './errors';
 import { NAME_PATTERN } from './identity';
 
-/** Where a task runs: in the scheduler's process, or in a child worker process. */
-export type ExecutorKind = 'inprocess' | 'process';
+/**
+ * Where a task runs: in the scheduler's process, in a child worker process of this machine,
+ * or on any `nectar worker` through BullMQ and Redis (distributed mode).
+ */
+export type ExecutorKind = 'inprocess' | 'process' | 'bullmq';
 
 /** What a task class may set (second argument of `task()`, or `static options`). Times in milliseconds. */
 export interface TaskOptions {

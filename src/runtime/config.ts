@@ -24,6 +24,22 @@ export interface NectarConfig {
   readonly s3MaxAttempts: number;
   /** Seconds a presigned `resource_url` stays valid. */
   readonly urlExpires: number;
+  /** Distributed mode: BullMQ queues and the run store live in this Redis. */
+  readonly redisUrl: string | undefined;
+  /** Prefix of every BullMQ key (several nectar installs can share one Redis). */
+  readonly queuePrefix: string;
+  /** Per-queue rate limits, from `NECTAR_QUEUE_RATES=gpu=10/1s,default=500/1s`. */
+  readonly queueRates: Readonly<Record<string, { max: number; durationMs: number }>>;
+  /** How often workers look for stalled jobs (a worker died mid-task), and how long a job lock lasts, in ms. */
+  readonly stalledInterval: number;
+  readonly lockDuration: number;
+  /** How often a server checks the jobs it waits on against Redis (lost events, Redis restarted empty), ms. */
+  readonly queueCheckInterval: number;
+  /**
+   * Distributed mode: how often a server says it is alive (ms); three missed beats and
+   * another server (or this one restarted) adopts its runs in flight.
+   */
+  readonly heartbeatInterval: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -74,11 +90,46 @@ function s3Endpoint(env: Env): string | undefined {
   return raw;
 }
 
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarConfig {
-  const executor = env['NECTAR_EXECUTOR'] ?? 'inprocess';
-  if (executor !== 'inprocess' && executor !== 'process') {
-    throw new NectarError('BAD_CONFIG', `NECTAR_EXECUTOR=${JSON.stringify(executor)}: expected inprocess or process`);
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `gpu=10/1s,default=500/1s` -> at most `max` jobs of that queue per duration. */
+export function parseRates(raw: string, what: string): Record<string, { max: number; durationMs: number }> {
+  const out: Record<string, { max: number; durationMs: number }> = {};
+  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([^=]+)=(\d+)\/(\d+)(ms|s|m|h)$/.exec(part);
+    const name = m?.[1]?.trim() ?? '';
+    const max = Number(m?.[2]);
+    const durationMs = Number(m?.[3]) * (UNITS[m?.[4] ?? ''] ?? NaN);
+    if (!m || !NAME_PATTERN.test(name) || !(max > 0) || !(durationMs > 0)) {
+      throw new NectarError('BAD_CONFIG', `${what}: '${part}' is not queue=max/duration (e.g. gpu=10/1s, api=100/1m)`);
+    }
+    out[name] = { max, durationMs };
   }
+  return out;
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = env['NECTAR_REDIS_URL'] || undefined;
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new NectarError('BAD_CONFIG', `NECTAR_REDIS_URL=${JSON.stringify(raw)}: not a URL (e.g. redis://127.0.0.1:6379)`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new NectarError('BAD_CONFIG', `NECTAR_REDIS_URL=${JSON.stringify(raw)}: expected redis:// or rediss://`);
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarConfig {
+  const redis = redisUrl(env);
+  const executor = env['NECTAR_EXECUTOR'] || (redis ? 'bullmq' : 'inprocess');
+  if (executor !== 'inprocess' && executor !== 'process' && executor !== 'bullmq') {
+    throw new NectarError('BAD_CONFIG', `NECTAR_EXECUTOR=${JSON.stringify(executor)}: expected inprocess, process or bullmq`);
+  }
+  if (executor === 'bullmq' && !redis) throw new NectarError('BAD_CONFIG', 'NECTAR_EXECUTOR=bullmq needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
+  const prefix = env['NECTAR_QUEUE_PREFIX'] || 'nectar';
+  if (!NAME_PATTERN.test(prefix)) throw new NectarError('BAD_CONFIG', `NECTAR_QUEUE_PREFIX=${JSON.stringify(prefix)}: must match ${NAME_PATTERN.source}`);
   const logLevel = env['NECTAR_LOG_LEVEL'] ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new NectarError('BAD_CONFIG', `NECTAR_LOG_LEVEL=${JSON.stringify(logLevel)}: expected trace, debug, info, warn, error, fatal or silent`);
@@ -89,7 +140,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
     env: env['NECTAR_ENV'] || 'local',
     db: resolve(cwd, env['NECTAR_DB'] || './.nectar/nectar.db'),
     port: intVar(env, 'PORT', 5000, 0, 65535),
-    workers: intVar(env, 'NECTAR_WORKERS', 8, 1, 10_000),
+    // Distributed: tasks at once is how many jobs a server keeps in flight; the workers bound the work.
+    workers: intVar(env, 'NECTAR_WORKERS', executor === 'bullmq' ? 1000 : 8, 1, 100_000),
     executor,
     resources: Object.freeze(parseResources(env['NECTAR_RESOURCES'] ?? '', 'NECTAR_RESOURCES')),
     logLevel,
@@ -98,5 +150,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
     s3Endpoint: s3Endpoint(env),
     s3MaxAttempts: intVar(env, 'NECTAR_S3_MAX_ATTEMPTS', 5, 1, 20),
     urlExpires: intVar(env, 'NECTAR_URL_EXPIRES', 600, 1, 7 * 24 * 3600),
+    redisUrl: redis,
+    queuePrefix: prefix,
+    queueRates: Object.freeze(parseRates(env['NECTAR_QUEUE_RATES'] ?? '', 'NECTAR_QUEUE_RATES')),
+    stalledInterval: intVar(env, 'NECTAR_STALLED_INTERVAL', 30_000, 100, 3_600_000),
+    lockDuration: intVar(env, 'NECTAR_LOCK_DURATION', 30_000, 100, 3_600_000),
+    queueCheckInterval: intVar(env, 'NECTAR_QUEUE_CHECK_INTERVAL', 5000, 50, 3_600_000),
+    heartbeatInterval: intVar(env, 'NECTAR_HEARTBEAT_INTERVAL', 2000, 50, 600_000),
   });
 }

@@ -8,6 +8,7 @@ import type { RunRow, RunStore } from '../store/types';
 import { LiveLogs } from './live-logs';
 import { Recorder } from './recorder';
 import type { Runtime } from './runtime';
+import { Webhooks, loadWebhooks } from './webhooks';
 
 /** What submitting a task gives back. */
 export interface Submitted {
@@ -18,6 +19,12 @@ export interface Submitted {
   /** True when this call started the run; false when it joined one in flight or found the task complete. */
   readonly created: boolean;
   readonly complete: boolean;
+}
+
+/** What a RunManager can be given instead of its defaults. */
+export interface RunManagerOptions {
+  /** Told when each run ends; default: the webhooks configured in the environment (`loadWebhooks`). */
+  webhooks?: Webhooks;
 }
 
 interface Active {
@@ -34,22 +41,84 @@ export class RunManager {
   readonly recorder: Recorder;
   /** Log lines of the tasks running now, for the log route. */
   readonly liveLogs: LiveLogs;
+  /** Told when each run ends (run notifications); closed with the manager. */
+  readonly webhooks: Webhooks;
   readonly #active = new Map<string, Active>();
   readonly #byRoot = new Map<string, string>();
+  #beat: NodeJS.Timeout | undefined;
+  /** Distributed mode, stopping: runs in flight are left for another server to adopt, not ended. */
+  #detached = false;
 
   constructor(
     private readonly rt: Runtime,
     readonly store: RunStore,
+    o: RunManagerOptions = {},
   ) {
+    this.webhooks = o.webhooks ?? new Webhooks(loadWebhooks(process.env, process.cwd()), rt.logger);
     this.recorder = new Recorder(store, rt.events, (err) => rt.logger.error({ err }, 'run store write failed'));
     this.liveLogs = new LiveLogs(rt.events);
   }
 
-  /** Runs found in flight at start-up are marked interrupted (they can be retried). */
+  /**
+   * At start-up. One server (SQLite): runs it left in flight are marked interrupted (they can
+   * be retried). Distributed (a shared store and BullMQ): this server heartbeats, adopts the
+   * runs in flight whose server stopped heartbeating and carries them on (their tasks still
+   * queued or running on workers are joined, not run again), and keeps looking for such runs.
+   */
   async recover(): Promise<string[]> {
+    if (this.#distributed()) {
+      await this.#heartbeat();
+      const every = this.rt.config.heartbeatInterval;
+      this.#beat = setInterval(() => {
+        void this.#heartbeat()
+          .then(() => this.adoptOrphans())
+          .catch((err: unknown) => this.rt.logger.warn({ err }, 'heartbeat or adoption failed'));
+      }, every);
+      this.#beat.unref();
+      return this.adoptOrphans();
+    }
     const ids = await this.store.markInterrupted(Date.now());
     if (ids.length > 0) this.rt.logger.warn({ runs: ids }, `${ids.length} run(s) were in flight when the server stopped: marked FAILED (interrupted)`);
     return ids;
+  }
+
+  #distributed(): boolean {
+    return this.rt.config.executor === 'bullmq' && this.store.claimRun !== undefined && this.store.heartbeat !== undefined;
+  }
+
+  async #heartbeat(): Promise<void> {
+    await this.store.heartbeat?.(this.rt.serverId, this.rt.config.heartbeatInterval * 3);
+  }
+
+  /** Distributed mode: take over the runs in flight of servers that stopped; returns their ids. */
+  async adoptOrphans(): Promise<string[]> {
+    if (!this.store.claimRun || !this.store.liveOwners) return [];
+    const live = await this.store.liveOwners();
+    const orphans: RunRow[] = [];
+    for (const state of ['QUEUED', 'RUNNING'] as const) {
+      for (let offset = 0; ; offset += 500) {
+        const page = await this.store.listRuns({ state, limit: 500, offset });
+        orphans.push(...page.runs.filter((r) => !this.#active.has(r.id) && !(r.owner !== undefined && live.has(r.owner))));
+        if (page.runs.length < 500) break;
+      }
+    }
+    const adopted: string[] = [];
+    for (const run of orphans) {
+      if (!(await this.store.claimRun(run.id, this.rt.serverId))) continue;
+      let found: DiscoveredTask;
+      let task: AnyTask;
+      try {
+        found = this.rt.resolve(run.ref);
+        task = this.rt.instantiateFrom(found, run.params);
+      } catch (err) {
+        this.rt.logger.error({ err, runId: run.id }, 'cannot adopt a run: its task is not known here');
+        continue;
+      }
+      this.rt.logger.warn({ runId: run.id, from: run.owner ?? null }, 'adopted a run whose server stopped: carrying it on');
+      await this.#start(task, found, run);
+      adopted.push(run.id);
+    }
+    return adopted;
   }
 
   get activeCount(): number {
@@ -98,8 +167,11 @@ export class RunManager {
     return true;
   }
 
-  async #start(task: AnyTask, found: DiscoveredTask): Promise<string> {
-    const run: RunRow = { id: randomUUID(), rootTaskId: task.id, ref: found.ref, params: task.params, state: 'QUEUED', createdAt: Date.now() };
+  /** Start a run of a root task; `adopt`: carry on a run another server left (same id). */
+  async #start(task: AnyTask, found: DiscoveredTask, adopt?: RunRow): Promise<string> {
+    const run: RunRow = adopt
+      ? { ...adopt, owner: this.rt.serverId }
+      : { id: randomUUID(), rootTaskId: task.id, ref: found.ref, params: task.params, state: 'QUEUED', createdAt: Date.now(), owner: this.rt.serverId };
     const abort = new AbortController();
     this.#byRoot.set(task.id, run.id);
     this.recorder.track(run);
@@ -107,14 +179,15 @@ export class RunManager {
     const off = this.rt.events.on('run:start', (e) => {
       if (e.runId !== run.id) return;
       run.state = 'RUNNING';
-      run.startedAt = e.at;
+      run.startedAt ??= e.at;
       this.store.putRun({ ...run }).catch((err: unknown) => this.rt.logger.error({ err }, 'run store write failed'));
     });
     const done = this.rt
       .run(task, { runId: run.id, signal: abort.signal })
       .then(
-        (result) => this.#ended(run, result),
+        (result) => (this.#detached ? undefined : this.#ended(run, result)),
         async (err: unknown) => {
+          if (this.#detached) return;
           run.state = 'FAILED';
           run.error = serializeError(err);
           run.endedAt = Date.now();
@@ -126,6 +199,7 @@ export class RunManager {
         off();
         this.#active.delete(run.id);
         if (this.#byRoot.get(task.id) === run.id) this.#byRoot.delete(task.id);
+        if (!this.#detached) this.webhooks.runEnded({ ...run });
       });
     this.#active.set(run.id, { run, abort, done });
     return run.id;
@@ -146,13 +220,24 @@ export class RunManager {
     await this.#active.get(runId)?.done;
   }
 
-  /** Cancel everything in flight and wait for it to be recorded. */
+  /**
+   * Stop. One server: cancel everything in flight and wait for it to be recorded. Distributed:
+   * leave runs in flight as they are (their jobs go on on the workers) for another server, or
+   * this one restarted, to adopt once this one's heartbeat has expired.
+   */
   async close(): Promise<void> {
-    const all = [...this.#active.values()];
-    for (const a of all) a.abort.abort();
-    await Promise.all(all.map((a) => a.done));
+    clearInterval(this.#beat);
+    if (this.#distributed()) {
+      this.#detached = true;
+      if (this.#active.size > 0) this.rt.logger.warn({ runs: [...this.#active.keys()] }, 'stopping: runs in flight are left for another server to adopt');
+    } else {
+      const all = [...this.#active.values()];
+      for (const a of all) a.abort.abort();
+      await Promise.all(all.map((a) => a.done));
+    }
     await this.recorder.flush();
     this.recorder.close();
     this.liveLogs.close();
+    await this.webhooks.close();
   }
 }

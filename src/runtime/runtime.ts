@@ -11,6 +11,7 @@ import { Dag } from '../dag/graph';
 import { discover } from '../discovery/discover';
 import type { DiscoveredTask, Registry } from '../discovery/registry';
 import { InProcessExecutor } from '../executors/inprocess';
+import { BullMQExecutor } from '../executors/bullmq';
 import { ProcessPoolExecutor } from '../executors/process-pool';
 import { type RunResult, Scheduler } from '../scheduler/scheduler';
 import { createTargetStore, checkTargetStore } from './targets';
@@ -57,6 +58,9 @@ export class Runtime {
   readonly shared = new Map<string, Promise<void>>();
   readonly #inprocess = new InProcessExecutor();
   #pool: ProcessPoolExecutor | undefined;
+  #bullmq: BullMQExecutor | undefined;
+  /** This process, as distributed workers address it. */
+  readonly serverId = randomUUID();
 
   constructor(o: RuntimeOptions = {}) {
     this.config = o.config ?? loadConfig();
@@ -139,7 +143,27 @@ export class Runtime {
         });
         return self.#pool;
       },
+      get bullmq(): Executor {
+        return self.distributed();
+      },
     };
+  }
+
+  /** The BullMQ executor (distributed mode), made on first use; needs NECTAR_REDIS_URL. */
+  distributed(): BullMQExecutor {
+    const url = this.config.redisUrl;
+    if (!url) throw new NectarError('BAD_CONFIG', 'distributed execution needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
+    this.#bullmq ??= new BullMQExecutor({
+      url,
+      prefix: this.config.queuePrefix,
+      serverId: this.serverId,
+      rates: this.config.queueRates,
+      locate: (cls) => this.registry.byClass(cls),
+      instantiate: (r) => this.instantiate(`${r.type}/${r.chain}/${r.name}`, r.params),
+      logger: this.logger,
+      checkInterval: this.config.queueCheckInterval,
+    });
+    return this.#bullmq;
   }
 
   async run(roots: AnyTask | readonly AnyTask[], o: RunOptions = {}): Promise<RunResult> {
@@ -178,5 +202,7 @@ export class Runtime {
   async close(): Promise<void> {
     await this.#pool?.close();
     this.#pool = undefined;
+    await this.#bullmq?.close();
+    this.#bullmq = undefined;
   }
 }

@@ -12,7 +12,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, root_task_id TEXT NOT NULL, ref TEXT NOT NULL, params TEXT NOT NULL,
   state TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER,
-  error TEXT, counts TEXT, interrupted INTEGER
+  error TEXT, counts TEXT, interrupted INTEGER, owner TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_state_created ON runs (state, created_at);
 CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
@@ -26,12 +26,13 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE INDEX IF NOT EXISTS tasks_task_updated ON tasks (task_id, updated_seq);
 `;
 
-const RUN_COLS = 'id, root_task_id, ref, params, state, created_at, started_at, ended_at, error, counts, interrupted';
+const RUN_COLS = 'id, root_task_id, ref, params, state, created_at, started_at, ended_at, error, counts, interrupted, owner';
 const TASK_COLS = 'run_id, task_id, name, params, state, skipped, attempts, started_at, ended_at, error, deps';
 
 interface RunRec {
   id: string; root_task_id: string; ref: string; params: string; state: string; created_at: number;
   started_at: number | null; ended_at: number | null; error: string | null; counts: string | null; interrupted: number | null;
+  owner: string | null;
 }
 interface TaskRec {
   run_id: string; task_id: string; name: string; params: string; state: string; skipped: number; attempts: number;
@@ -80,6 +81,7 @@ function runFromRec(r: RunRec): RunRow {
   const counts = toCounts(r.counts);
   if (counts !== undefined) run.counts = counts;
   if (r.interrupted !== null) run.interrupted = r.interrupted !== 0;
+  if (r.owner !== null) run.owner = r.owner;
   return run;
 }
 
@@ -98,6 +100,15 @@ function taskFromRec(r: TaskRec): TaskRow {
 function clampInt(v: number | undefined, fallback: number, min: number, max: number): number {
   const n = v === undefined || !Number.isFinite(v) ? fallback : Math.trunc(v);
   return Math.min(max, Math.max(min, n));
+}
+
+/**
+ * Columns added after schema version 1 shipped, nullable so that the schema version stays 1:
+ * an older nectar still reads and writes the file (it names its columns and leaves these alone).
+ */
+function addMissingColumns(db: Database.Database): void {
+  const have = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all().map((c) => c.name));
+  if (!have.has('owner')) db.exec('ALTER TABLE runs ADD COLUMN owner TEXT');
 }
 
 /** Every statement the store runs, prepared once at open. */
@@ -161,6 +172,7 @@ export class SqliteRunStore implements RunStore {
       throw new Error(`run store ${path} has schema version ${version}, newer than this nectar understands (${SCHEMA_VERSION})`);
     }
     db.exec(SCHEMA);
+    addMissingColumns(db);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
     const max = db.prepare<[], { m: number | null }>('SELECT MAX(updated_seq) AS m FROM tasks').get();
     this.counter = max?.m ?? 0;
@@ -193,6 +205,7 @@ export class SqliteRunStore implements RunStore {
       id: run.id, root_task_id: run.rootTaskId, ref: run.ref, params: JSON.stringify(run.params), state: run.state,
       created_at: run.createdAt, started_at: run.startedAt ?? null, ended_at: run.endedAt ?? null,
       error: json(run.error), counts: json(run.counts), interrupted: run.interrupted === undefined ? null : run.interrupted ? 1 : 0,
+      owner: run.owner ?? null,
     });
   }
 

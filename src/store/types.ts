@@ -19,6 +19,12 @@ export interface RunRow {
   counts?: Partial<Record<TaskState, number>>;
   /** Set on runs found in flight when the server started again (it stopped while they ran). */
   interrupted?: boolean;
+  /**
+   * The id of the server process running it. Several servers can share one Redis run store:
+   * a run whose owner no longer heartbeats (see `RunStore.heartbeat`) was left by a server
+   * that stopped, and may be marked interrupted or claimed by another.
+   */
+  owner?: string;
 }
 
 /** One task within one run. */
@@ -57,8 +63,26 @@ export interface RunStore {
   /**
    * At start-up: runs left QUEUED or RUNNING by a process that stopped are marked FAILED with
    * `interrupted: true` and an error saying so; their PENDING/RUNNING tasks become FAILED
-   * (RUNNING) or CANCELLED (PENDING). Returns the ids of the runs marked.
+   * (RUNNING) or CANCELLED (PENDING). Returns the ids of the runs marked, sorted.
+   *
+   * A store shared by several servers (one with `liveOwners`) marks only the in-flight runs
+   * whose `owner` is not live; a run with no owner counts as not live. A store of one server
+   * (SQLite) marks every in-flight run: whoever ran them is this process's predecessor.
    */
   markInterrupted(now: number): Promise<string[]>;
+  /**
+   * Shared stores only: say that server `owner` is alive for the next `ttlMs` (a key that
+   * expires). A server calls it well within `ttlMs`, again and again, while it runs.
+   */
+  heartbeat?(owner: string, ttlMs: number): Promise<void>;
+  /** Shared stores only: the owners whose last heartbeat has not expired. */
+  liveOwners?(): Promise<Set<string>>;
+  /**
+   * Shared stores only: make `owner` the owner of a run, atomically, if its current owner is
+   * not live, is missing, or is already `owner`; false otherwise, and for a run not recorded.
+   * For a restarted server to adopt runs. The claimant should heartbeat first: a claim by an
+   * owner that is not live can itself be taken over at once.
+   */
+  claimRun?(runId: string, owner: string): Promise<boolean>;
   close(): Promise<void>;
 }

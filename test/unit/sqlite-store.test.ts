@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteRunStore } from '../../src/store/sqlite';
 import type { RunRow, TaskRow } from '../../src/store/types';
+import { runStoreContract } from '../contract/run-store-contract';
 import { REPO, rmDir, tempDir } from '../helpers/runtime';
 
 const run = (id: string, createdAt: number, extra: Partial<RunRow> = {}): RunRow => ({
@@ -26,6 +27,18 @@ const task = (runId: string, taskId: string, extra: Partial<TaskRow> = {}): Task
   attempts: 0,
   deps: [],
   ...extra,
+});
+
+runStoreContract('SqliteRunStore', async () => {
+  const dir = tempDir('nectar-sqlite-contract-');
+  const store = new SqliteRunStore(join(dir, 'runs.db'));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmDir(dir);
+    },
+  };
 });
 
 describe('SqliteRunStore', () => {
@@ -59,84 +72,6 @@ describe('SqliteRunStore', () => {
     const mem = openStore(':memory:');
     await mem.putRun(run('m', 1));
     expect((await mem.getRun('m'))?.id).toBe('m');
-  });
-
-  it('round-trips a run with and without optional fields, and replaces on put', async () => {
-    const store = openStore();
-    const full = run('r1', 100, {
-      state: 'FAILED',
-      startedAt: 110,
-      endedAt: 120,
-      error: { name: 'Error', message: 'boom', code: 'TASK_FAILED', stack: 'Error: boom\n  at x' },
-      counts: { DONE: 3, FAILED: 1 },
-      interrupted: false,
-    });
-    const bare = run('r2', 200);
-    await store.putRun(full);
-    await store.putRun(bare);
-    expect(await store.getRun('r1')).toStrictEqual(full);
-    const got = await store.getRun('r2');
-    expect(got).toStrictEqual(bare);
-    expect(Object.keys(got ?? {}).sort()).toEqual(['createdAt', 'id', 'params', 'ref', 'rootTaskId', 'state']);
-    expect(await store.getRun('nope')).toBeUndefined();
-
-    await store.putRun(run('r1', 100, { state: 'RUNNING', startedAt: 111 }));
-    expect(await store.getRun('r1')).toStrictEqual(run('r1', 100, { state: 'RUNNING', startedAt: 111 }));
-  });
-
-  it('upserts tasks keeping first-insert order while updating state and attempts', async () => {
-    const store = openStore();
-    await store.putRun(run('r', 1));
-    await store.putTasks([task('r', 't/c/A/1'), task('r', 't/c/B/1', { deps: ['t/c/A/1'] }), task('r', 't/c/C/1')]);
-    await store.putTasks([
-      task('r', 't/c/C/1', { state: 'RUNNING', attempts: 2, startedAt: 50 }),
-      task('r', 't/c/A/1', { state: 'DONE', skipped: true, attempts: 1, startedAt: 10, endedAt: 20 }),
-      task('r', 't/c/D/1'),
-    ]);
-    await store.putTasks([]);
-    const rows = await store.getTasks('r');
-    expect(rows.map((t) => t.taskId)).toEqual(['t/c/A/1', 't/c/B/1', 't/c/C/1', 't/c/D/1']);
-    expect(rows[0]).toStrictEqual(task('r', 't/c/A/1', { state: 'DONE', skipped: true, attempts: 1, startedAt: 10, endedAt: 20 }));
-    expect(rows[1]).toStrictEqual(task('r', 't/c/B/1', { deps: ['t/c/A/1'] }));
-    expect(rows[2]).toMatchObject({ state: 'RUNNING', attempts: 2, startedAt: 50 });
-    expect(rows[2]).not.toHaveProperty('endedAt');
-    expect(rows[2]).not.toHaveProperty('error');
-    expect(await store.getTasks('other')).toEqual([]);
-  });
-
-  it('lists runs newest first with paging, a state filter, a filtered total and a clamped limit', async () => {
-    const store = openStore();
-    const states = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SUCCEEDED', 'SUCCEEDED', 'CANCELLED'] as const;
-    for (const [i, state] of states.entries()) await store.putRun(run(`r${i}`, 1000 + i * 10, { state }));
-    await store.putRun(run('r9', 1060, { state: 'SUCCEEDED' })); // ties r6 on createdAt: id breaks it
-
-    const all = await store.listRuns({});
-    expect(all.total).toBe(8);
-    expect(all.runs.map((r) => r.id)).toEqual(['r9', 'r6', 'r5', 'r4', 'r3', 'r2', 'r1', 'r0']);
-    const pages = [0, 3, 6].map((offset) => store.listRuns({ limit: 3, offset }));
-    const got = await Promise.all(pages);
-    expect(got.map((p) => p.runs.map((r) => r.id))).toEqual([['r9', 'r6', 'r5'], ['r4', 'r3', 'r2'], ['r1', 'r0']]);
-    expect(got.every((p) => p.total === 8)).toBe(true);
-    expect((await store.listRuns({ offset: 100 })).runs).toEqual([]);
-
-    const ok = await store.listRuns({ state: 'SUCCEEDED', limit: 2 });
-    expect(ok.total).toBe(4);
-    expect(ok.runs.map((r) => r.id)).toEqual(['r9', 'r5']);
-    expect((await store.listRuns({ state: 'QUEUED' })).runs.map((r) => r.id)).toEqual(['r0']);
-
-    expect((await store.listRuns({ limit: 0 })).runs).toHaveLength(1);
-    expect((await store.listRuns({ limit: -5, offset: -3 })).runs.map((r) => r.id)).toEqual(['r9']);
-    expect((await store.listRuns({ limit: Number.NaN })).runs).toHaveLength(8);
-  });
-
-  it('clamps the limit to 500 and defaults it to 50', async () => {
-    const store = openStore();
-    for (let i = 0; i < 510; i++) await store.putRun(run(`r${String(i).padStart(3, '0')}`, i));
-    expect((await store.listRuns({ limit: 10_000 })).runs).toHaveLength(500);
-    const first = await store.listRuns({});
-    expect(first.runs).toHaveLength(50);
-    expect(first.total).toBe(510);
-    expect(first.runs[0]?.id).toBe('r509');
   });
 
   it('latestTask returns the most recently written row across runs, also after a reopen', async () => {
@@ -209,6 +144,33 @@ describe('SqliteRunStore', () => {
     expect((await store.getTasks('s'))[0]?.state).toBe('PENDING');
     expect((await store.getTasks('f'))[0]?.state).toBe('RUNNING');
     expect(await store.markInterrupted(2000)).toEqual([]);
+  });
+
+  it('adds the owner column to a file made before it existed, keeping its rows and schema version', async () => {
+    mkdirSync(dirname(file), { recursive: true });
+    const old = new Database(file);
+    old.exec(`
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY, root_task_id TEXT NOT NULL, ref TEXT NOT NULL, params TEXT NOT NULL,
+        state TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER,
+        error TEXT, counts TEXT, interrupted INTEGER
+      );
+      INSERT INTO runs (id, root_task_id, ref, params, state, created_at) VALUES ('old', 'testing/a_chain/Root/old', 'testing/a_chain/Root', '{"n":1,"tags":["a","b"],"nested":{"x":null}}', 'SUCCEEDED', 5);
+      PRAGMA user_version = 1;
+    `);
+    old.close();
+
+    const store = openStore();
+    expect(await store.getRun('old')).toStrictEqual(run('old', 5, { state: 'SUCCEEDED' }));
+    await store.putRun(run('new', 6, { state: 'RUNNING', owner: 'server-a' }));
+    expect((await store.getRun('new'))?.owner).toBe('server-a');
+    await store.close();
+    openStore(); // the column is there now: no second ALTER
+
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare<[], { name: string }>('PRAGMA table_info(runs)').all().map((c) => c.name)).toContain('owner');
+    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    raw.close();
   });
 
   it('keeps everything across close and reopen of the same file', async () => {

@@ -1,0 +1,236 @@
+import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { checkComplete } from '../core/binding';
+import { NectarError, deserializeError, serializeError } from '../core/errors';
+import type { Executor, TaskAttempt } from '../core/executor';
+import { type AnyTask, taskOptions } from '../core/task';
+import { bullPriority, channels, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToWorker, type ToWorkers } from './bullmq-protocol';
+import type { TaskRef } from './child-protocol';
+import { type Locate, refOf } from './process-pool';
+import { closeConnection, redisConnection } from './redis-connection';
+
+export interface BullMQExecutorOptions {
+  url: string;
+  /** BullMQ key prefix (`NECTAR_QUEUE_PREFIX`). */
+  prefix: string;
+  /** This server process: where workers send log lines and dynamic requirements. */
+  serverId: string;
+  /** Per-queue rate limits, set on each queue when first used. */
+  rates?: Readonly<Record<string, { max: number; durationMs: number }>>;
+  locate: Locate;
+  /** Rebuilds a task from a TaskRef (dynamic requirements asked for on a worker). */
+  instantiate: (ref: TaskRef) => AnyTask;
+  logger?: Logger;
+  /** How often jobs waited on are checked in Redis (an event lost, Redis restarted empty); ms. */
+  checkInterval?: number;
+}
+
+interface Waiter {
+  a: TaskAttempt;
+  queue: string;
+  job: { name: string; data: TaskJobData; opts: JobsOptions };
+  /** Checks in a row that found no job in Redis. */
+  missing: number;
+  settle(r: TaskJobResult | Error): void;
+}
+
+interface QueueEntry {
+  queue: Queue<TaskJobData, TaskJobResult>;
+  events: QueueEvents;
+  eventsConn: Redis;
+  ready: Promise<void>;
+}
+
+/**
+ * Distributed execution: each ready task becomes one BullMQ job on its queue (`tasks-<queue>`),
+ * job id = task id, so the same task asked for by two runs or two servers is one job. The DAG
+ * stays with the scheduler (BullMQ flows are trees and cannot share a dependency). Results come
+ * back through QueueEvents; a periodic check covers lost events and a Redis that came back
+ * empty (the job is added again; the worker skips it if its outputs already exist). Cancel
+ * and timeout remove a waiting job and tell the worker running it to stop.
+ */
+export class BullMQExecutor implements Executor {
+  readonly kind = 'bullmq';
+  readonly #conn: Redis;
+  readonly #pub: Redis;
+  readonly #sub: Redis;
+  readonly #queues = new Map<string, QueueEntry>();
+  readonly #waiters = new Map<string, Waiter>();
+  readonly #adds = new Map<string, Waiter['job'][]>();
+  #flushScheduled = false;
+  readonly #timer: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(private readonly o: BullMQExecutorOptions) {
+    this.#conn = redisConnection(o.url);
+    this.#pub = redisConnection(o.url);
+    this.#sub = redisConnection(o.url);
+    for (const c of [this.#conn, this.#pub, this.#sub]) c.on('error', (err) => o.logger?.debug({ err }, 'redis connection error'));
+    const channel = channels.server(o.prefix, o.serverId);
+    void this.#sub.subscribe(channel);
+    this.#sub.on('message', (_ch: string, raw: string) => this.#onMessage(raw));
+    this.#timer = setInterval(() => void this.#check(), o.checkInterval ?? 5000);
+    this.#timer.unref();
+  }
+
+  async execute(a: TaskAttempt): Promise<void> {
+    const id = a.task.id;
+    if (this.#waiters.has(id)) throw new NectarError('QUEUE_ERROR', `${a.task} is already being waited on by this server`);
+    const opts = taskOptions(a.task);
+    const entry = this.#queue(opts.queue);
+    await entry.ready;
+    const data: TaskJobData = { task: refOf(a.task, this.o.locate), runId: a.runId, attempt: a.attempt, origin: this.o.serverId };
+    const job = { name: 'task', data, opts: { jobId: id, priority: bullPriority(opts.priority), removeOnComplete: true, removeOnFail: true } };
+    const result = await new Promise<TaskJobResult | Error>((resolve) => {
+      const w: Waiter = { a, queue: opts.queue, job, missing: 0, settle: resolve };
+      this.#waiters.set(id, w);
+      a.abort.aborted.catch((reason: unknown) => {
+        if (this.#waiters.get(id) !== w) return;
+        this.#waiters.delete(id);
+        void this.#stop(id, opts.queue, reason);
+        resolve(reason instanceof Error ? reason : new NectarError('CANCELLED', 'task aborted'));
+      });
+      if (!a.abort.reason) this.#add(opts.queue, job);
+    });
+    if (result instanceof Error) throw result;
+    if (!result.ok) throw deserializeError(result.error);
+  }
+
+  /** Jobs by state for each queue this server has used (for /metrics). */
+  async counts(): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [name, e] of this.#queues) out[name] = await e.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+    return out;
+  }
+
+  #queue(name: string): QueueEntry {
+    let e = this.#queues.get(name);
+    if (e) return e;
+    const qn = queueName(name);
+    const queue = new Queue<TaskJobData, TaskJobResult>(qn, { connection: this.#conn, prefix: this.o.prefix });
+    const eventsConn = redisConnection(this.o.url);
+    eventsConn.on('error', () => undefined);
+    const events = new QueueEvents(qn, { connection: eventsConn, prefix: this.o.prefix });
+    events.on('completed', ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue as unknown as TaskJobResult));
+    events.on('failed', ({ jobId, failedReason }) => this.#settle(jobId, new NectarError('WORKER_CRASHED', `the job of ${jobId} failed on a worker: ${failedReason}`)));
+    events.on('error', (err) => this.o.logger?.debug({ err }, 'queue events error'));
+    queue.on('error', (err) => this.o.logger?.debug({ err }, 'queue error'));
+    const rate = this.o.rates?.[name];
+    const ready = (async () => {
+      await events.waitUntilReady();
+      if (rate) await queue.setGlobalRateLimit(rate.max, rate.durationMs);
+    })();
+    e = { queue, events, eventsConn, ready };
+    this.#queues.set(name, e);
+    return e;
+  }
+
+  #settle(jobId: string, r: TaskJobResult | Error): void {
+    const w = this.#waiters.get(jobId);
+    if (!w) return;
+    this.#waiters.delete(jobId);
+    w.settle(r);
+  }
+
+  /** Adds are batched per turn of the event loop: one addBulk per queue. */
+  #add(queue: string, job: Waiter['job']): void {
+    const list = this.#adds.get(queue);
+    if (list) list.push(job);
+    else this.#adds.set(queue, [job]);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      for (const [q, jobs] of this.#adds) {
+        this.#adds.delete(q);
+        this.#queue(q).queue.addBulk(jobs).catch((err: unknown) => {
+          for (const j of jobs) this.#settle(j.opts.jobId as string, new NectarError('QUEUE_ERROR', `could not queue ${j.opts.jobId}: ${(err as Error).message}`));
+        });
+      }
+    });
+  }
+
+  async #stop(id: string, queue: string, reason: unknown): Promise<void> {
+    const msg: ToWorkers = { type: 'cancel', taskId: id, error: serializeError(reason) };
+    await Promise.all([this.#queue(queue).queue.remove(id).catch(() => 0), this.#pub.publish(channels.control(this.o.prefix), JSON.stringify(msg))]).catch(() => undefined);
+  }
+
+  #onMessage(raw: string): void {
+    let m: ToServer;
+    try {
+      m = JSON.parse(raw) as ToServer;
+    } catch {
+      return;
+    }
+    switch (m.type) {
+      case 'log':
+        for (const [taskId, line] of m.lines) this.#waiters.get(taskId)?.a.onLog(line);
+        return;
+      case 'require': {
+        const w = this.#waiters.get(m.taskId);
+        const reply = (error?: unknown): void => {
+          const msg: ToWorker = error === undefined ? { type: 'required', reqId: m.reqId } : { type: 'required', reqId: m.reqId, error: serializeError(error) };
+          void this.#pub.publish(channels.worker(this.o.prefix, m.worker), JSON.stringify(msg));
+        };
+        if (!w) return reply(new NectarError('QUEUE_ERROR', `no server is waiting on ${m.taskId} here`));
+        Promise.resolve()
+          .then(() => w.a.require(m.tasks.map((t) => this.o.instantiate(t))))
+          .then(() => reply(), reply);
+        return;
+      }
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+  }
+
+  /** Jobs waited on that Redis no longer has (twice in a row): done if the outputs exist, otherwise queued again. */
+  async #check(): Promise<void> {
+    if (this.#closed || this.#waiters.size === 0) return;
+    const byQueue = new Map<string, Waiter[]>();
+    for (const w of this.#waiters.values()) byQueue.set(w.queue, [...(byQueue.get(w.queue) ?? []), w]);
+    for (const [q, ws] of byQueue) {
+      const queue = this.#queue(q).queue;
+      let states: string[];
+      try {
+        states = await Promise.all(ws.map((w) => queue.getJobState(w.a.task.id)));
+      } catch {
+        return; // Redis is away: the next check will see
+      }
+      const lost: Waiter[] = [];
+      ws.forEach((w, i) => {
+        if (states[i] !== 'unknown') w.missing = 0;
+        else if (++w.missing >= 2) lost.push(w);
+      });
+      if (lost.length === 0) continue;
+      const complete = await checkComplete(lost.map((w) => w.a.task), lost[0]?.a.store as TaskAttempt['store']);
+      lost.forEach((w, i) => {
+        if (this.#waiters.get(w.a.task.id) !== w) return;
+        w.missing = 0;
+        if (complete[i]) this.#settle(w.a.task.id, { ok: true });
+        else {
+          this.o.logger?.warn({ task: w.a.task.id, queue: q }, 'job lost from Redis: queued again');
+          this.#add(q, w.job);
+        }
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const [id, w] of this.#waiters) {
+      this.#waiters.delete(id);
+      w.settle(new NectarError('CANCELLED', 'the server is stopping'));
+    }
+    await Promise.all([...this.#queues.values()].map(async (e) => {
+      await e.queue.close().catch(() => undefined);
+      await e.events.close().catch(() => undefined);
+      await closeConnection(e.eventsConn);
+    }));
+    this.#queues.clear();
+    await Promise.all([this.#conn, this.#pub, this.#sub].map(closeConnection));
+  }
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { type Job, Worker } from 'bullmq';
+import type Redis from 'ioredis';
+import { checkComplete } from '../core/binding';
+import { NectarError, deserializeError, serializeError } from '../core/errors';
+import { AttemptAbort } from '../core/executor';
+import { type AnyTask, taskOptions } from '../core/task';
+import { channels, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToWorker, type ToWorkers } from '../executors/bullmq-protocol';
+import type { TaskRef } from '../executors/child-protocol';
+import { closeConnection, redisConnection } from '../executors/redis-connection';
+import { runAttemptHere } from '../executors/run-attempt';
+import type { Runtime } from './runtime';
+
+export interface WorkerOptions {
+  /** Task queues (capabilities) this worker takes jobs from; default `['default']`. */
+  queues?: readonly string[];
+  /** Jobs at once per queue (default 8). */
+  concurrency?: number;
+  /** How long a SIGTERM waits for running tasks before handing them back (ms, default 30 s). */
+  grace?: number;
+}
+
+/**
+ * `nectar worker`: takes task jobs from its queues, runs each where it is (the chains are
+ * loaded here; targets as configured, S3 in production), and answers with the outcome. A task
+ * whose outputs already exist is not run again, so a job that runs twice (a worker died just
+ * after writing) still writes once. Cancel and timeout stop the attempt here; log lines go to
+ * the server waiting on the task, batched.
+ */
+export class NectarWorker {
+  readonly id = randomUUID();
+  readonly #workers: Worker<TaskJobData, TaskJobResult>[] = [];
+  readonly #conns: Redis[] = [];
+  readonly #pub: Redis;
+  readonly #sub: Redis;
+  readonly #running = new Map<string, AttemptAbort>();
+  readonly #requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  readonly #lines = new Map<string, [string, string][]>();
+  #flush: NodeJS.Timeout | undefined;
+  #nextReq = 1;
+  readonly queues: readonly string[];
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly o: WorkerOptions = {},
+  ) {
+    const url = rt.config.redisUrl;
+    if (!url) throw new NectarError('BAD_CONFIG', '`nectar worker` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
+    const prefix = rt.config.queuePrefix;
+    this.queues = o.queues?.length ? [...o.queues] : ['default'];
+    this.#pub = redisConnection(url);
+    this.#sub = redisConnection(url);
+    for (const c of [this.#pub, this.#sub]) c.on('error', (err) => rt.logger.debug({ err }, 'redis connection error'));
+    void this.#sub.subscribe(channels.control(prefix), channels.worker(prefix, this.id));
+    this.#sub.on('message', (ch: string, raw: string) => this.#onMessage(ch, raw));
+    for (const q of this.queues) {
+      const conn = redisConnection(url);
+      conn.on('error', (err) => rt.logger.debug({ err }, 'redis connection error'));
+      this.#conns.push(conn);
+      const w = new Worker<TaskJobData, TaskJobResult>(queueName(q), (job) => this.#process(job), {
+        connection: conn,
+        prefix,
+        concurrency: o.concurrency ?? 8,
+        stalledInterval: rt.config.stalledInterval,
+        lockDuration: rt.config.lockDuration,
+        maxStalledCount: 3,
+        autorun: true,
+      });
+      w.on('error', (err) => rt.logger.warn({ err, queue: q }, 'worker error'));
+      this.#workers.push(w);
+    }
+  }
+
+  /** Resolves when every queue's worker is connected and taking jobs. */
+  async ready(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.waitUntilReady()));
+  }
+
+  get running(): number {
+    return this.#running.size;
+  }
+
+  async #process(job: Job<TaskJobData, TaskJobResult>): Promise<TaskJobResult> {
+    const d = job.data;
+    let task: AnyTask;
+    try {
+      task = this.rt.instantiate(`${d.task.type}/${d.task.chain}/${d.task.name}`, d.task.params);
+    } catch (err) {
+      return { ok: false, error: serializeError(err) };
+    }
+    if (task.id !== job.id) {
+      return { ok: false, error: serializeError(new NectarError('BAD_TASK_DEFINITION', `this worker computes ${task.id} for job ${job.id}: its chains differ from the server's (deploy the same code to both)`)) };
+    }
+    const [complete] = await checkComplete([task], this.rt.store);
+    if (complete) return { ok: true, skipped: true };
+    const abort = new AttemptAbort();
+    this.#running.set(task.id, abort);
+    const timeout = taskOptions(task).timeout;
+    const timer = timeout === undefined ? undefined : setTimeout(() => abort.abort(new NectarError('TIMEOUT', `${task} ran longer than its timeout of ${timeout} ms and was stopped`)), timeout);
+    try {
+      await runAttemptHere({
+        runId: d.runId,
+        task,
+        attempt: d.attempt,
+        store: this.rt.store,
+        abort,
+        onLog: (line) => this.#log(d.origin, task.id, line),
+        require: (tasks) => this.#require(d.origin, task.id, tasks),
+      });
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: serializeError(err) };
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.#running.delete(task.id);
+    }
+  }
+
+  /** Log lines to the server waiting on the task, one publish per server every 20 ms. */
+  #log(origin: string, taskId: string, line: string): void {
+    const list = this.#lines.get(origin);
+    if (list) list.push([taskId, line]);
+    else this.#lines.set(origin, [[taskId, line]]);
+    this.#flush ??= setTimeout(() => this.#flushLines(), 20);
+  }
+
+  #flushLines(): void {
+    this.#flush = undefined;
+    for (const [origin, lines] of this.#lines) {
+      const msg: ToServer = { type: 'log', lines };
+      void this.#pub.publish(channels.server(this.rt.config.queuePrefix, origin), JSON.stringify(msg)).catch(() => undefined);
+    }
+    this.#lines.clear();
+  }
+
+  #require(origin: string, taskId: string, tasks: readonly AnyTask[]): Promise<void> {
+    const refs: TaskRef[] = tasks.map((t) => {
+      const [type, chain, name] = t.id.split('/') as [string, string, string];
+      return { file: '', type, chain, name, params: { ...t.params } };
+    });
+    return new Promise<void>((resolve, reject) => {
+      const reqId = this.#nextReq++;
+      this.#requests.set(reqId, { resolve, reject });
+      const msg: ToServer = { type: 'require', reqId, worker: this.id, taskId, tasks: refs };
+      void this.#pub.publish(channels.server(this.rt.config.queuePrefix, origin), JSON.stringify(msg));
+    });
+  }
+
+  #onMessage(_channel: string, raw: string): void {
+    let m: ToWorkers | ToWorker;
+    try {
+      m = JSON.parse(raw) as ToWorkers | ToWorker;
+    } catch {
+      return;
+    }
+    if (m.type === 'cancel') {
+      this.#running.get(m.taskId)?.abort(deserializeError(m.error));
+      return;
+    }
+    const req = this.#requests.get(m.reqId);
+    this.#requests.delete(m.reqId);
+    if (m.error) req?.reject(deserializeError(m.error));
+    else req?.resolve();
+  }
+
+  /**
+   * Stop taking jobs and let running tasks finish, up to the grace period; then hand the rest
+   * back (their jobs stall and another worker takes them) and stop.
+   */
+  async close(): Promise<void> {
+    const graceful = Promise.all(this.#workers.map((w) => w.close()));
+    const grace = this.o.grace ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace)))]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.rt.logger.warn({ running: [...this.#running.keys()] }, 'grace period over: handing running tasks back');
+      await Promise.all(this.#workers.map((w) => w.close(true).catch(() => undefined)));
+    }
+    if (this.#flush) {
+      clearTimeout(this.#flush);
+      this.#flushLines();
+    }
+    await Promise.all([...this.#conns, this.#pub, this.#sub].map(closeConnection));
+  }
+}
