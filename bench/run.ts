@@ -193,6 +193,9 @@ async function main(): Promise<void> {
   // S3 completeness, against a real S3-protocol server started for it.
   const s3 = spawnSync(process.execPath, [join(__dirname, '../bin/run-ts.js'), join(__dirname, 's3.ts'), ...(quick ? ['--quick'] : []), ...(args.json ? ['--json'] : [])], { stdio: 'inherit' });
   if (s3.status !== 0) process.exitCode = 1;
+  // Distributed: nectar tasks through BullMQ workers beside bare BullMQ jobs; latency per step.
+  const dist = spawnSync(process.execPath, [join(__dirname, '../bin/run-ts.js'), join(__dirname, 'distributed.ts'), ...(quick ? ['--quick'] : []), ...(args.json ? ['--json'] : [])], { stdio: 'inherit' });
+  if (dist.status !== 0) process.exitCode = 1;
   // First paint of a 5,000-task run in Chromium, beside a fetch-and-paint floor.
   const ui = spawnSync(process.execPath, [join(__dirname, '../bin/run-ts.js'), join(__dirname, 'ui.ts'), ...(quick ? ['--quick'] : []), ...(args.json ? ['--json'] : [])], { stdio: 'inherit' });
   if (ui.status !== 0) process.exitCode = 1;

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from '../core/events';
+import type { QueueDepth } from '../executors/bullmq';
 import { isTerminal } from '../core/states';
 
 /** Prometheus metrics of one server (its own registry: no global state). */
@@ -8,7 +9,8 @@ export class Metrics {
   readonly http: Histogram<'method' | 'route' | 'status'>;
   readonly #offs: (() => void)[] = [];
 
-  constructor(events: EventBus, activeRuns: () => number) {
+  /** `queueDepths`: distributed mode, the depth of each task queue (gauges read on each scrape). */
+  constructor(events: EventBus, activeRuns: () => number, queueDepths?: () => Promise<Record<string, QueueDepth>>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'nectar_process_' });
     const runs = new Counter({ name: 'nectar_runs_total', help: 'Runs ended, by final state', labelNames: ['state'], registers: [this.registry] });
     const tasks = new Counter({ name: 'nectar_tasks_total', help: 'Tasks ended, by final state (skipped: DONE because already complete)', labelNames: ['state', 'skipped'], registers: [this.registry] });
@@ -27,6 +29,21 @@ export class Metrics {
         this.set(activeRuns());
       },
     });
+    if (queueDepths) {
+      new Gauge({
+        name: 'nectar_queue_jobs',
+        help: 'Distributed mode: jobs per task queue and state (waiting, active, delayed); scale workers on waiting',
+        labelNames: ['queue', 'state'],
+        registers: [this.registry],
+        async collect() {
+          const depths = await queueDepths().catch(() => ({}) as Record<string, QueueDepth>);
+          this.reset();
+          for (const [queue, d] of Object.entries(depths)) {
+            for (const state of ['waiting', 'active', 'delayed'] as const) this.set({ queue, state }, d[state]);
+          }
+        },
+      });
+    }
     this.http = new Histogram({
       name: 'nectar_http_request_duration_seconds',
       help: 'HTTP request latency',

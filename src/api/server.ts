@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { optionsOf } from '../core/task';
 import { RunManager } from '../runtime/runs';
 import type { Runtime } from '../runtime/runtime';
 import { RedisRunStore } from '../store/redis';
@@ -23,7 +24,8 @@ export async function startServer(rt: Runtime, o: AppOptions & { port: number; h
   const store = o.store ?? (rt.config.redisUrl ? new RedisRunStore(rt.config.redisUrl, rt.config.queuePrefix) : new SqliteRunStore(rt.config.db));
   const runs = new RunManager(rt, store);
   await runs.recover();
-  const metrics = new Metrics(rt.events, () => runs.activeCount);
+  const queues = (): string[] => ['default', ...rt.registry.tasks.map((t) => optionsOf(t.cls).queue)];
+  const metrics = new Metrics(rt.events, () => runs.activeCount, rt.config.redisUrl ? () => rt.distributed().counts(queues()) : undefined);
   const app = createApp(rt, runs, metrics, o);
   const server = await new Promise<Server>((res, rej) => {
     const s = app.listen(o.port, o.host ?? '127.0.0.1', (err?: Error) => (err ? rej(err) : res(s)));

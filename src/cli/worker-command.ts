@@ -1,9 +1,27 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { NAME_PATTERN } from '../core/identity';
 import { NectarError } from '../core/errors';
+import { queueName } from '../executors/bullmq-protocol';
+import { queueDepth } from '../executors/bullmq';
+import { closeConnection, redisConnection } from '../executors/redis-connection';
+import { Autoscaler } from '../runtime/autoscale';
 import type { Runtime } from '../runtime/runtime';
 import { NectarWorker } from '../runtime/worker';
+
+const NECTAR_BIN = resolve(__dirname, '../../bin/nectar.js');
+
+/** `--autoscale 1..4` -> { min: 1, max: 4 }. */
+export function parseRange(raw: string): { min: number; max: number } {
+  const m = /^(\d+)\.\.(\d+)$/.exec(raw.trim());
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1 || max < min || max > 256) throw new NectarError('USAGE', `--autoscale ${JSON.stringify(raw)}: expected MIN..MAX with 1 <= MIN <= MAX <= 256 (e.g. 1..4)`);
+  return { min, max };
+}
 
 function wholeNumber(flag: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
@@ -27,10 +45,18 @@ export function workerCommand(program: Command, runtime: (logger?: pino.Logger) 
     .option('-c, --concurrency <n>', 'tasks at once, per queue', '8')
     .option('-q, --queues <names>', 'task queues (capabilities) to take jobs from, comma-separated', 'default')
     .option('--grace <seconds>', 'on SIGTERM: how long running tasks may finish before they are handed back', '30')
-    .action(async (o: { concurrency: string; queues: string; grace: string }) => {
+    .option('--autoscale <min..max>', 'run MIN to MAX worker processes here, started and stopped by queue depth')
+    .option('--scale-down-after <seconds>', 'with --autoscale: how long a surplus of processes lasts before one is stopped', '30')
+    .action(async (o: { concurrency: string; queues: string; grace: string; autoscale?: string; scaleDownAfter: string }) => {
       const concurrency = wholeNumber('--concurrency', o.concurrency, 1, 10_000);
       const grace = wholeNumber('--grace', o.grace, 0, 86_400) * 1000;
       const queues = parseQueues(o.queues);
+      if (o.autoscale !== undefined) {
+        const range = parseRange(o.autoscale);
+        const scaleDownAfter = wholeNumber('--scale-down-after', o.scaleDownAfter, 0, 86_400) * 1000;
+        await supervise({ ...range, concurrency, queues, grace, scaleDownAfter }, runtime);
+        return;
+      }
       const rt = runtime(pino({ level: process.env['NECTAR_LOG_LEVEL'] ?? 'info' }));
       if (!rt.config.redisUrl) throw new NectarError('BAD_CONFIG', '`nectar worker` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
       await rt.checkTargets();
@@ -50,4 +76,38 @@ export function workerCommand(program: Command, runtime: (logger?: pino.Logger) 
       });
       await rt.close();
     });
+}
+
+/** The autoscaling supervisor: no worker itself, it starts and stops `nectar worker` processes. */
+async function supervise(o: { min: number; max: number; concurrency: number; queues: string[]; grace: number; scaleDownAfter: number }, runtime: (logger?: pino.Logger) => Runtime): Promise<void> {
+  const rt = runtime();
+  const url = rt.config.redisUrl;
+  if (!url) throw new NectarError('BAD_CONFIG', '`nectar worker --autoscale` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
+  const conn = redisConnection(url);
+  conn.on('error', () => undefined);
+  const queues = o.queues.map((q) => new Queue(queueName(q), { connection: conn, prefix: rt.config.queuePrefix }));
+  const scaler = new Autoscaler({
+    min: o.min,
+    max: o.max,
+    concurrency: o.concurrency,
+    scaleDownAfter: o.scaleDownAfter,
+    log: (msg) => process.stderr.write(`${msg}\n`),
+    spawn: () => spawn(process.execPath, [NECTAR_BIN, 'worker', '--concurrency', String(o.concurrency), '--queues', o.queues.join(','), '--grace', String(o.grace / 1000)], { stdio: ['ignore', 'inherit', 'inherit'] }),
+    depth: async () => {
+      const ds = await Promise.all(queues.map(queueDepth));
+      return ds.reduce((n, d) => n + d.waiting + d.active, 0);
+    },
+  });
+  scaler.start();
+  process.stderr.write(`nectar worker autoscaler (pid ${process.pid}) ready: ${o.min}..${o.max} processes, queues ${o.queues.join(',')}, concurrency ${o.concurrency} each\n`);
+  await new Promise<void>((res) => {
+    const stop = (): void => {
+      scaler.close().then(res, res);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
+  await closeConnection(conn);
+  await rt.close();
 }

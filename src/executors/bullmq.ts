@@ -26,6 +26,19 @@ export interface BullMQExecutorOptions {
   checkInterval?: number;
 }
 
+/** How many jobs of one task queue are where. */
+export interface QueueDepth {
+  waiting: number;
+  active: number;
+  delayed: number;
+}
+
+/** The depth of a BullMQ queue (waiting includes prioritized jobs). */
+export async function queueDepth(q: Queue): Promise<QueueDepth> {
+  const c = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+  return { waiting: (c['waiting'] ?? 0) + (c['prioritized'] ?? 0), active: c['active'] ?? 0, delayed: c['delayed'] ?? 0 };
+}
+
 interface Waiter {
   a: TaskAttempt;
   queue: string;
@@ -97,10 +110,13 @@ export class BullMQExecutor implements Executor {
     if (!result.ok) throw deserializeError(result.error);
   }
 
-  /** Jobs by state for each queue this server has used (for /metrics). */
-  async counts(): Promise<Record<string, Record<string, number>>> {
-    const out: Record<string, Record<string, number>> = {};
-    for (const [name, e] of this.#queues) out[name] = await e.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+  /** Jobs waiting (prioritized ones included), active and delayed, per task queue: these and every queue used so far. */
+  async counts(queues: Iterable<string> = []): Promise<Record<string, QueueDepth>> {
+    const names = [...new Set([...queues, ...this.#queues.keys()])].sort();
+    const out: Record<string, QueueDepth> = {};
+    await Promise.all(names.map(async (name) => {
+      out[name] = await queueDepth(this.#queue(name).queue);
+    }));
     return out;
   }
 

@@ -408,4 +408,32 @@ run('distributed mode (BullMQ on a real Redis, real worker processes)', () => {
     expect(seen.body.data['state']).toBe('SUCCEEDED');
     expect((seen.body.data['nodes'] as unknown[]).length).toBe(9);
   });
+
+  test('autoscale: worker processes follow the queue depth, up and back down; /metrics shows the depth per queue', async () => {
+    const sup = await startWorker(env, ['--autoscale', '1..3', '--concurrency', '1', '--scale-down-after', '1']);
+    workers.push(sup);
+    const srv = await startServe(env);
+    workers.push(srv);
+    const post = await call(`${srv.base}/api/chains/dist/SlowsTask?count=9&ms=700&tag=scale`, { method: 'POST' });
+    const runId = post.body.data['run_id'] as string;
+    let sawDepth = false;
+    let state = '';
+    for (let i = 0; i < 600 && state !== 'SUCCEEDED' && state !== 'FAILED'; i++) {
+      const metrics = await (await fetch(`${srv.base}/metrics`)).text();
+      const m = /nectar_queue_jobs\{queue="default",state="waiting"\} (\d+)/.exec(metrics);
+      if (m && Number(m[1]) > 0) sawDepth = true;
+      state = (await call(`${srv.base}/api/runs/${runId}`)).body.data['state'] as string;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(state).toBe('SUCCEEDED');
+    expect(sawDepth).toBe(true);
+    const pids = new Set(journal().map((e) => e.pid));
+    expect(pids.size).toBeGreaterThanOrEqual(2);
+    expect(pids.size).toBeLessThanOrEqual(3);
+    expect(sup.stderr()).toMatch(/autoscale: 1 -> [23] worker processes/);
+    for (let i = 0; i < 200 && !/autoscale: 2 -> 1 worker processes/.test(sup.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sup.stderr()).toMatch(/autoscale: 2 -> 1 worker processes/);
+    sup.kill('SIGTERM');
+    expect(await sup.exited).toBe(0);
+  });
 });
