@@ -11,6 +11,11 @@ export interface TaskAttempt {
   readonly abort: AttemptAbort;
   /** Each log line the task writes (pino JSON), as it is written. */
   onLog(line: string): void;
+  /**
+   * False when nobody follows log lines as they come (they still go to the `log` file): a
+   * remote executor need not send them over. Undefined means true.
+   */
+  readonly wantsLog?: boolean;
   /** Dynamic dependencies: resolves when all are complete, rejects if one cannot be. */
   require(tasks: readonly AnyTask[]): Promise<void>;
 }

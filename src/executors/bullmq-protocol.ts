@@ -1,6 +1,9 @@
 import type { SerializedError } from '../core/errors';
 import type { TaskRef } from './child-protocol';
 
+/** A task as a job names it: found by type, chain and name in the worker's own chains. */
+export type JobTaskRef = Omit<TaskRef, 'file'>;
+
 /**
  * What the scheduler side and `nectar worker`s say to each other in distributed mode. Each
  * ready task is one BullMQ job whose id is the task id; everything else goes over Redis
@@ -9,15 +12,23 @@ import type { TaskRef } from './child-protocol';
 
 /** The data of a task's job. */
 export interface TaskJobData {
-  task: TaskRef;
+  task: JobTaskRef;
   runId: string;
   attempt: number;
   /** The server waiting for it: where log lines and dynamic requirements go. */
   origin: string;
+  /** False: the server has nobody following log lines live, so the worker does not send them. */
+  log: boolean;
 }
 
 /** What a job returns: a task failure is a result, not a BullMQ failure (BullMQ's retries stay for stalls). */
 export type TaskJobResult = { ok: true; skipped?: boolean } | { ok: false; error: SerializedError };
+
+/**
+ * Worker -> every server (channel `<prefix>:done`), batched: outcomes of finished jobs. Every
+ * server hears every outcome, so one waiting on a job another server added hears it too.
+ */
+export type ToServers = { type: 'done'; results: [taskId: string, result: TaskJobResult][] };
 
 /** Server -> every worker (channel `<prefix>:ctl`). */
 export type ToWorkers = { type: 'cancel'; taskId: string; error: SerializedError };
@@ -25,7 +36,7 @@ export type ToWorkers = { type: 'cancel'; taskId: string; error: SerializedError
 /** Worker -> one server (channel `<prefix>:srv:<server id>`). */
 export type ToServer =
   | { type: 'log'; lines: [taskId: string, line: string][] }
-  | { type: 'require'; reqId: number; worker: string; taskId: string; tasks: TaskRef[] };
+  | { type: 'require'; reqId: number; worker: string; taskId: string; tasks: JobTaskRef[] };
 
 /** Server -> one worker (channel `<prefix>:wrk:<worker id>`). */
 export type ToWorker = { type: 'required'; reqId: number; error?: SerializedError };
@@ -33,6 +44,7 @@ export type ToWorker = { type: 'required'; reqId: number; error?: SerializedErro
 /** Channel names, all under the BullMQ prefix so that installs sharing a Redis stay apart. */
 export const channels = {
   control: (prefix: string): string => `${prefix}:ctl`,
+  done: (prefix: string): string => `${prefix}:done`,
   server: (prefix: string, id: string): string => `${prefix}:srv:${id}`,
   worker: (prefix: string, id: string): string => `${prefix}:wrk:${id}`,
 };

@@ -1,12 +1,11 @@
-import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
+import { Job, type JobsOptions, Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { checkComplete } from '../core/binding';
 import { NectarError, deserializeError, serializeError } from '../core/errors';
 import type { Executor, TaskAttempt } from '../core/executor';
 import { type AnyTask, taskOptions } from '../core/task';
-import { bullPriority, channels, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToWorker, type ToWorkers } from './bullmq-protocol';
-import type { TaskRef } from './child-protocol';
+import { bullPriority, channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToServers, type ToWorker, type ToWorkers } from './bullmq-protocol';
 import { type Locate, refOf } from './process-pool';
 import { closeConnection, redisConnection } from './redis-connection';
 
@@ -20,7 +19,7 @@ export interface BullMQExecutorOptions {
   rates?: Readonly<Record<string, { max: number; durationMs: number }>>;
   locate: Locate;
   /** Rebuilds a task from a TaskRef (dynamic requirements asked for on a worker). */
-  instantiate: (ref: TaskRef) => AnyTask;
+  instantiate: (ref: JobTaskRef) => AnyTask;
   logger?: Logger;
   /** How often jobs waited on are checked in Redis (an event lost, Redis restarted empty); ms. */
   checkInterval?: number;
@@ -50,16 +49,16 @@ interface Waiter {
 
 interface QueueEntry {
   queue: Queue<TaskJobData, TaskJobResult>;
-  events: QueueEvents;
-  eventsConn: Redis;
   ready: Promise<void>;
 }
 
 /**
  * Distributed execution: each ready task becomes one BullMQ job on its queue (`tasks-<queue>`),
  * job id = task id, so the same task asked for by two runs or two servers is one job. The DAG
- * stays with the scheduler (BullMQ flows are trees and cannot share a dependency). Results come
- * back through QueueEvents; a periodic check covers lost events and a Redis that came back
+ * stays with the scheduler (BullMQ flows are trees and cannot share a dependency). Outcomes
+ * come back batched on one pub/sub channel that every server hears (cheaper than QueueEvents,
+ * which streams every job's every state change to every listener); a periodic check covers a
+ * lost message, a job that failed in BullMQ (stalled too often) and a Redis that came back
  * empty (the job is added again; the worker skips it if its outputs already exist). Cancel
  * and timeout remove a waiting job and tell the worker running it to stop.
  */
@@ -73,6 +72,7 @@ export class BullMQExecutor implements Executor {
   readonly #adds = new Map<string, Waiter['job'][]>();
   #flushScheduled = false;
   readonly #timer: NodeJS.Timeout;
+  readonly #subscribed: Promise<unknown>;
   #closed = false;
 
   constructor(private readonly o: BullMQExecutorOptions) {
@@ -80,8 +80,8 @@ export class BullMQExecutor implements Executor {
     this.#pub = redisConnection(o.url);
     this.#sub = redisConnection(o.url);
     for (const c of [this.#conn, this.#pub, this.#sub]) c.on('error', (err) => o.logger?.debug({ err }, 'redis connection error'));
-    const channel = channels.server(o.prefix, o.serverId);
-    void this.#sub.subscribe(channel);
+    this.#subscribed = this.#sub.subscribe(channels.server(o.prefix, o.serverId), channels.done(o.prefix));
+    this.#subscribed.catch(() => undefined);
     this.#sub.on('message', (_ch: string, raw: string) => this.#onMessage(raw));
     this.#timer = setInterval(() => void this.#check(), o.checkInterval ?? 5000);
     this.#timer.unref();
@@ -92,9 +92,10 @@ export class BullMQExecutor implements Executor {
     if (this.#waiters.has(id)) throw new NectarError('QUEUE_ERROR', `${a.task} is already being waited on by this server`);
     const opts = taskOptions(a.task);
     const entry = this.#queue(opts.queue);
-    await entry.ready;
-    const data: TaskJobData = { task: refOf(a.task, this.o.locate), runId: a.runId, attempt: a.attempt, origin: this.o.serverId };
-    const job = { name: 'task', data, opts: { jobId: id, priority: bullPriority(opts.priority), removeOnComplete: true, removeOnFail: true } };
+    await Promise.all([entry.ready, this.#subscribed]);
+    const { file: _file, ...task } = refOf(a.task, this.o.locate);
+    const data: TaskJobData = { task, runId: a.runId, attempt: a.attempt, origin: this.o.serverId, log: a.wantsLog !== false };
+    const job = { name: 'task', data, opts: { jobId: id, priority: bullPriority(opts.priority), removeOnComplete: true, removeOnFail: { age: 24 * 3600 } } };
     const result = await new Promise<TaskJobResult | Error>((resolve) => {
       const w: Waiter = { a, queue: opts.queue, job, missing: 0, settle: resolve };
       this.#waiters.set(id, w);
@@ -125,19 +126,13 @@ export class BullMQExecutor implements Executor {
     if (e) return e;
     const qn = queueName(name);
     const queue = new Queue<TaskJobData, TaskJobResult>(qn, { connection: this.#conn, prefix: this.o.prefix });
-    const eventsConn = redisConnection(this.o.url);
-    eventsConn.on('error', () => undefined);
-    const events = new QueueEvents(qn, { connection: eventsConn, prefix: this.o.prefix });
-    events.on('completed', ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue as unknown as TaskJobResult));
-    events.on('failed', ({ jobId, failedReason }) => this.#settle(jobId, new NectarError('WORKER_CRASHED', `the job of ${jobId} failed on a worker: ${failedReason}`)));
-    events.on('error', (err) => this.o.logger?.debug({ err }, 'queue events error'));
     queue.on('error', (err) => this.o.logger?.debug({ err }, 'queue error'));
     const rate = this.o.rates?.[name];
     const ready = (async () => {
-      await events.waitUntilReady();
+      await queue.waitUntilReady();
       if (rate) await queue.setGlobalRateLimit(rate.max, rate.durationMs);
     })();
-    e = { queue, events, eventsConn, ready };
+    e = { queue, ready };
     this.#queues.set(name, e);
     return e;
   }
@@ -173,13 +168,16 @@ export class BullMQExecutor implements Executor {
   }
 
   #onMessage(raw: string): void {
-    let m: ToServer;
+    let m: ToServer | ToServers;
     try {
-      m = JSON.parse(raw) as ToServer;
+      m = JSON.parse(raw) as ToServer | ToServers;
     } catch {
       return;
     }
     switch (m.type) {
+      case 'done':
+        for (const [taskId, result] of m.results) this.#settle(taskId, result);
+        return;
       case 'log':
         for (const [taskId, line] of m.lines) this.#waiters.get(taskId)?.a.onLog(line);
         return;
@@ -217,7 +215,8 @@ export class BullMQExecutor implements Executor {
       }
       const lost: Waiter[] = [];
       ws.forEach((w, i) => {
-        if (states[i] !== 'unknown') w.missing = 0;
+        if (states[i] === 'failed') void this.#failed(queue, w);
+        else if (states[i] !== 'unknown') w.missing = 0;
         else if (++w.missing >= 2) lost.push(w);
       });
       if (lost.length === 0) continue;
@@ -234,6 +233,15 @@ export class BullMQExecutor implements Executor {
     }
   }
 
+  /** A job BullMQ failed (it stalled more often than allowed: workers died running it). */
+  async #failed(queue: Queue<TaskJobData, TaskJobResult>, w: Waiter): Promise<void> {
+    const id = w.a.task.id;
+    const job = await Job.fromId<TaskJobData, TaskJobResult>(queue, id).catch(() => undefined);
+    // Removed, so that a retry can add the job again under the same id.
+    await job?.remove().catch(() => undefined);
+    this.#settle(id, new NectarError('WORKER_CRASHED', `${w.a.task}: its job failed on the workers: ${job?.failedReason ?? 'unknown reason'}`));
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
@@ -243,8 +251,6 @@ export class BullMQExecutor implements Executor {
     }
     await Promise.all([...this.#queues.values()].map(async (e) => {
       await e.queue.close().catch(() => undefined);
-      await e.events.close().catch(() => undefined);
-      await closeConnection(e.eventsConn);
     }));
     this.#queues.clear();
     await Promise.all([this.#conn, this.#pub, this.#sub].map(closeConnection));

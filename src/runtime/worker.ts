@@ -5,8 +5,7 @@ import { checkComplete } from '../core/binding';
 import { NectarError, deserializeError, serializeError } from '../core/errors';
 import { AttemptAbort } from '../core/executor';
 import { type AnyTask, taskOptions } from '../core/task';
-import { channels, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToWorker, type ToWorkers } from '../executors/bullmq-protocol';
-import type { TaskRef } from '../executors/child-protocol';
+import { channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToServers, type ToWorker, type ToWorkers } from '../executors/bullmq-protocol';
 import { closeConnection, redisConnection } from '../executors/redis-connection';
 import { runAttemptHere } from '../executors/run-attempt';
 import type { Runtime } from './runtime';
@@ -36,6 +35,7 @@ export class NectarWorker {
   readonly #running = new Map<string, AttemptAbort>();
   readonly #requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
   readonly #lines = new Map<string, [string, string][]>();
+  #results: [string, TaskJobResult][] = [];
   #flush: NodeJS.Timeout | undefined;
   #nextReq = 1;
   readonly queues: readonly string[];
@@ -67,6 +67,9 @@ export class NectarWorker {
         autorun: true,
       });
       w.on('error', (err) => rt.logger.warn({ err, queue: q }, 'worker error'));
+      // Told once BullMQ has recorded the job as completed, so that a task asked for again
+      // right after is a new job, not a duplicate of this one.
+      w.on('completed', (job, result) => this.#done(job.id as string, result));
       this.#workers.push(w);
     }
   }
@@ -104,7 +107,7 @@ export class NectarWorker {
         attempt: d.attempt,
         store: this.rt.store,
         abort,
-        onLog: (line) => this.#log(d.origin, task.id, line),
+        onLog: d.log ? (line) => this.#log(d.origin, task.id, line) : () => undefined,
         require: (tasks) => this.#require(d.origin, task.id, tasks),
       });
       return { ok: true };
@@ -114,6 +117,17 @@ export class NectarWorker {
       if (timer) clearTimeout(timer);
       this.#running.delete(task.id);
     }
+  }
+
+  /** Outcomes to every server, one publish per turn of the event loop. */
+  #done(taskId: string, result: TaskJobResult): void {
+    this.#results.push([taskId, result]);
+    if (this.#results.length > 1) return;
+    setImmediate(() => {
+      const msg: ToServers = { type: 'done', results: this.#results };
+      this.#results = [];
+      void this.#pub.publish(channels.done(this.rt.config.queuePrefix), JSON.stringify(msg)).catch(() => undefined);
+    });
   }
 
   /** Log lines to the server waiting on the task, one publish per server every 20 ms. */
@@ -134,9 +148,9 @@ export class NectarWorker {
   }
 
   #require(origin: string, taskId: string, tasks: readonly AnyTask[]): Promise<void> {
-    const refs: TaskRef[] = tasks.map((t) => {
+    const refs: JobTaskRef[] = tasks.map((t) => {
       const [type, chain, name] = t.id.split('/') as [string, string, string];
-      return { file: '', type, chain, name, params: { ...t.params } };
+      return { type, chain, name, params: { ...t.params } };
     });
     return new Promise<void>((resolve, reject) => {
       const reqId = this.#nextReq++;

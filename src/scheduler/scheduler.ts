@@ -264,6 +264,7 @@ export class Scheduler {
       onLog: (line) => {
         if (events.hasListeners('task:log')) events.emit('task:log', { runId, taskId: rec.id, line });
       },
+      wantsLog: events.hasListeners('task:log'),
       require: (tasks) => this.#requireDynamic(rec, tasks),
     });
     if (shared) {
