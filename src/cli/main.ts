@@ -63,7 +63,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-w, --workers <n>', 'tasks at once')
     .addOption(new Option('--executor <kind>', 'where tasks run unless they choose').choices(['inprocess', 'process', 'bullmq']))
     .option('--json', 'print the summary as JSON')
-    .action(async (ref: string, o: { param: string[]; workers?: string; executor?: 'inprocess' | 'process' | 'bullmq'; json?: boolean }) => {
+    .option('--print', "write the root task's output to stdout (the summary goes to stderr)")
+    .action(async (ref: string, o: { param: string[]; workers?: string; executor?: 'inprocess' | 'process' | 'bullmq'; json?: boolean; print?: boolean }) => {
+      if (o.print && o.json) throw new NectarError('USAGE', '--print and --json both want stdout: choose one');
       const workers = parseWorkers(o.workers);
       const rt = runtime();
       const root = rt.instantiate(ref, parseParamFlags(o.param));
@@ -78,7 +80,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         stop();
         const outputs = { [root.id]: outputKeys(root) };
         if (o.json) out(`${JSON.stringify(summaryJson(r, outputs), null, 2)}\n`);
-        else printSummary(r, outputs, rt.store.location);
+        else printSummary(r, outputs, rt.store.location, o.print ? (s) => process.stderr.write(s) : undefined);
+        if (o.print && r.state === 'SUCCEEDED') {
+          // Every output of the root, in declaration order, as bytes.
+          for (const key of outputKeys(root)) process.stdout.write(await rt.store.target(key).readBytes());
+        }
         code = r.state === 'SUCCEEDED' ? EXIT.OK : EXIT.FAILED;
       } finally {
         stop();

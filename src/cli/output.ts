@@ -44,7 +44,9 @@ export function showProgress(events: EventBus, runId: string): () => void {
 }
 
 /** The end-of-run summary for people: counts, each failure's first lines, the root outputs. */
-export function printSummary(r: RunResult, outputs: Record<string, string[]>, root: string): void {
+/** `to`: where the summary goes (stdout; stderr when stdout carries the output, `run --print`). */
+export function printSummary(r: RunResult, outputs: Record<string, string[]>, root: string, to: (s: string) => unknown = write): void {
+  const write = to;
   const secs = (r.durationMs / 1000).toFixed(2);
   const failed = r.counts.FAILED;
   const upstream = r.counts.UPSTREAM_FAILED;

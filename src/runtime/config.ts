@@ -40,6 +40,10 @@ export interface NectarConfig {
    * another server (or this one restarted) adopts its runs in flight.
    */
   readonly heartbeatInterval: number;
+  /** Longest `Prefer: wait` / `?wait` honoured, in seconds. */
+  readonly maxWait: number;
+  /** Largest output answered inline (bytes); larger ones get only their `resource_url`. */
+  readonly inlineMaxBytes: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -157,5 +161,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
     lockDuration: intVar(env, 'NECTAR_LOCK_DURATION', 30_000, 100, 3_600_000),
     queueCheckInterval: intVar(env, 'NECTAR_QUEUE_CHECK_INTERVAL', 5000, 50, 3_600_000),
     heartbeatInterval: intVar(env, 'NECTAR_HEARTBEAT_INTERVAL', 2000, 50, 600_000),
+    maxWait: intVar(env, 'NECTAR_MAX_WAIT', 60, 0, 3600),
+    inlineMaxBytes: intVar(env, 'NECTAR_INLINE_MAX_BYTES', 1024 * 1024, 0, 1024 * 1024 * 1024),
   });
 }

@@ -5,6 +5,8 @@ import type { Runtime } from '../../runtime/runtime';
 import { catalogue } from '../catalogue';
 import { methodNotAllowed } from '../errors';
 import { baseUrl, fail, nameParam, send } from '../respond';
+import { paramsSchemaOf } from '../../core/task';
+import { inlineOutputs, preferWait } from '../inline';
 import { doneStatus } from '../status';
 
 /** Parameters from the query string and a JSON object body; a name given in both is refused. */
@@ -23,6 +25,36 @@ function paramsOf(req: Request): Record<string, unknown> {
   return out;
 }
 
+/**
+ * How long the caller will wait for an inline answer, in seconds: `Prefer: wait=N` (RFC 7240)
+ * or `?wait=N` (taken out of the parameters, unless the task has a parameter of that name:
+ * then only the header says it), capped by NECTAR_MAX_WAIT. Undefined: answer at once.
+ */
+function waitOf(req: Request, found: DiscoveredTask, params: Record<string, unknown>, max: number): number | undefined {
+  let wait = preferWait(req.get('prefer'));
+  const taskHasWait = Object.prototype.hasOwnProperty.call(paramsSchemaOf(found.cls).properties ?? {}, 'wait');
+  if (!taskHasWait && params['wait'] !== undefined) {
+    const raw = params['wait'];
+    delete params['wait'];
+    if (typeof raw !== 'string' || !/^\d+$/.test(raw)) fail('BAD_REQUEST', `'wait' must be a whole number of seconds, got ${JSON.stringify(raw)}`, { param: 'wait' });
+    wait ??= Number(raw);
+  }
+  return wait === undefined ? undefined : Math.min(wait, max);
+}
+
+/** Resolves true when `p` settles within `ms`, false on timeout or when the client goes away first. */
+function within(p: Promise<unknown>, ms: number, req: Request): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const gone = (): void => resolve(false);
+    req.once('close', gone);
+    p.then(() => resolve(true), () => resolve(true)).finally(() => {
+      clearTimeout(timer);
+      req.off('close', gone);
+    });
+  });
+}
+
 /** `GET /api/chains` and `POST /api/chains/:type[/:chain]/:task`: every discovered task is an endpoint. */
 export function chainsRouter(rt: Runtime, runs: RunManager): Router {
   const r = Router();
@@ -34,10 +66,22 @@ export function chainsRouter(rt: Runtime, runs: RunManager): Router {
     .all(methodNotAllowed(['GET']));
 
   const start = async (req: Request, res: Response, found: DiscoveredTask): Promise<void> => {
-    const sub = await runs.submit(found, paramsOf(req));
+    const params = paramsOf(req);
+    const wait = waitOf(req, found, params, rt.config.maxWait);
+    const sub = await runs.submit(found, params);
     const base = baseUrl(req);
-    if (sub.complete) return send(res, 200, await doneStatus(rt, sub.task, base, null), 'already complete');
+    if (wait !== undefined) res.set('Preference-Applied', `wait=${wait}`);
+    const inline = async (): Promise<Record<string, unknown>> => (wait === undefined ? {} : inlineOutputs(sub.task, rt.store, rt.config.inlineMaxBytes));
+    if (sub.complete) return send(res, 200, { ...(await doneStatus(rt, sub.task, base, null)), ...(await inline()) }, 'already complete');
     const runId = sub.runId as string;
+    if (wait && (await within(runs.settled(runId), wait * 1000, req))) {
+      const run = await runs.store.getRun(runId);
+      if (run?.state === 'SUCCEEDED') return send(res, 200, { ...(await doneStatus(rt, sub.task, base, runId)), ...(await inline()) }, 'done');
+      if (run) {
+        const root = await runs.store.latestTask(sub.task.id);
+        return send(res, 200, { task_id: sub.task.id, job_status: root?.state ?? 'FAILED', run_id: runId, resource_url: null, resources: [], expires_in: null, error: run.error ?? null }, `run ${run.state.toLowerCase()}`);
+      }
+    }
     send(res, 202, {
       run_id: runId,
       task_id: sub.task.id,
