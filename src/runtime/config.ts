@@ -48,7 +48,8 @@ export interface NectarConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function intVar(env: Env, name: string, def: number, min: number, max: number): number {
+/** A whole-number variable in [min, max], `def` when unset; BAD_CONFIG naming it otherwise. */
+export function intVar(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
