@@ -2,7 +2,7 @@
  * The public surface for chain authors: `import { task, p } from 'nectar'`.
  * Named exports only; internals are not reachable from chain files.
  */
-export { Task, task, defineChain, OutputSpec } from './core/task';
+export { Task, task, program, defineChain, OutputSpec } from './core/task';
 export type { RunContext, CompleteContext, Requirements, OutputShape, InputsOf, OutputsOf, AnyTask, TaskClass } from './core/task';
 export { p } from './core/params';
 export type { Param, ParamSchema, ParamsOf, ParamsInput, JsonSchema } from './core/params';

@@ -3,7 +3,7 @@
  * walk-through ("total donated per day, the top day, donations per candidate on a day").
  *
  *   DonationsTask ──> DailyTotalsTask ──> TopDayTask
- *         └────────> CandidateCountsTask (day)
+ *         └────────> CandidateCountsTask (day), and CandidateCountsPyTask (the same in Python)
  *
  * Run it with:
  *   npx nectar run elections/TopDayTask
@@ -14,7 +14,8 @@
  * `seed` and `count` always give the same bytes, shared by every task downstream.
  */
 import { createInterface } from 'node:readline';
-import { p, task, type RunContext, type Target } from 'nectar';
+import { join } from 'node:path';
+import { p, program, task, type RunContext, type Target } from 'nectar';
 
 /** The parameters every task here shares: they pick one synthetic data set. */
 const dataset = {
@@ -213,5 +214,28 @@ export class CandidateCountsTask extends task({
     const total = [...byCandidate.values()].reduce((a, b) => a + b, 0);
     ctx.log.info(`${total} donations on ${day}`);
     await ctx.output.write(`${JSON.stringify({ date: day, total, counts }, null, 2)}\n`);
+  }
+}
+
+/**
+ * CandidateCountsTask's answer computed by a Python script (`candidate_counts.py`, standard
+ * library only): a program task. It gets the donations file and its parameters, writes
+ * counts.json, and nectar moves it into place when the script exits 0.
+ *   npx nectar run elections/CandidateCountsPyTask --param day=2012-10-15
+ */
+export class CandidateCountsPyTask extends program({
+  ...dataset,
+  day: p.date({ min: '2012-01-01', max: '2012-12-31', description: 'the day to count (required)' }),
+}) {
+  requires() {
+    return new DonationsTask({ seed: this.params.seed, count: this.params.count });
+  }
+
+  output() {
+    return this.target('counts.json');
+  }
+
+  command() {
+    return ['python3', join(__dirname, 'candidate_counts.py')];
   }
 }

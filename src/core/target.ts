@@ -45,6 +45,8 @@ export interface TargetStore {
   existsMany(keys: readonly string[]): Promise<boolean[]>;
   /** A GET URL valid for `expiresIn` seconds, for stores that can sign one (S3); absent for local folders. */
   presign?(key: string, expiresIn: number): Promise<string>;
+  /** The file of a key on this machine, for stores that have one (local folders): programs read inputs there. */
+  localPath?(key: string): string;
 }
 
 /** An empty, `.` or `..` segment, a leading or trailing slash, a backslash or a NUL. */

@@ -69,6 +69,11 @@ export interface RunContext<T extends AnyTask = AnyTask> {
   readonly attempt: number;
   /** Dynamic dependencies: schedule these tasks now, wait until they are complete, get their outputs. */
   require<R extends Requirements>(req: R): Promise<InputsOf<R>>;
+  /**
+   * Run an external program as this task's work (what `program()` tasks do): `command` is an
+   * argument array, never a shell line. See `program()` for what the program is given.
+   */
+  exec(command: readonly string[]): Promise<void>;
 }
 
 /** What an overridden `complete()` receives. */
@@ -171,6 +176,30 @@ export function task<const S extends ParamSchema>(schema: S, options: TaskOption
     }
   }
   return Defined;
+}
+
+/**
+ * Define a task whose work is an external program (Python, R, a binary...) instead of a `run`
+ * function: implement `command()`, an argument array (never run through a shell). The program
+ * gets its parameters three ways: `--name=value` arguments appended to the command,
+ * `NECTAR_PARAM_<NAME>` environment variables, and a JSON file named by `NECTAR_PARAMS_FILE`.
+ * Inputs are files named by `NECTAR_INPUT` (one requirement) or `NECTAR_INPUT_<KEY>` (a record
+ * or list of them). Each output is a temp path in `NECTAR_OUTPUT` (one output) or
+ * `NECTAR_OUTPUT_<NAME>` (several; `a.txt` -> `NECTAR_OUTPUT_A_TXT`, record keys as they are),
+ * moved into place only when the program exits 0. stdout and stderr lines go to the task's
+ * log as they come; a non-zero exit fails the task with the code and the end of stderr; a
+ * timeout or cancel ends the program's whole process group (SIGTERM, then SIGKILL).
+ */
+export function program<const S extends ParamSchema>(schema: S, options: TaskOptions = {}) {
+  abstract class Program extends task(schema, options) {
+    /** The program and its arguments: `['python3', join(__dirname, 'counts.py')]`. */
+    abstract command(): readonly string[];
+
+    run(ctx: RunContext<this>): Promise<void> {
+      return ctx.exec(this.command());
+    }
+  }
+  return Program;
 }
 
 /** A task from raw parameters (strings or typed values), as the CLI, the API and workers create them. */

@@ -4,6 +4,7 @@ import type { TaskAttempt } from '../core/executor';
 import { mapShape } from '../core/shape';
 import { type RunContext, isOutputSpec } from '../core/task';
 import { GuardedTarget } from './guarded-target';
+import { execProgram } from './program';
 import { TaskLog } from './task-log';
 
 /**
@@ -25,9 +26,10 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
       guarded.push(g);
       return g;
     });
+    const input = bindInputs(requirementShape(task), store);
     const ctx: RunContext = {
       taskId: task.id,
-      input: bindInputs(requirementShape(task), store) as never,
+      input: input as never,
       output: output as never,
       get log() {
         return log.logger;
@@ -36,6 +38,7 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
         return abort.signal;
       },
       attempt: a.attempt,
+      exec: (command) => execProgram({ task, store, abort, log, input, output }, command),
       async require(req) {
         const tasks = checkRequirements(req, `${task}: ctx.require()`);
         await Promise.race([a.require(tasks), abort.aborted]);

@@ -38,6 +38,10 @@ export class LocalTargetStore implements TargetStore {
   }
 
   /** Absolute path of a key; refuses keys that would leave the root. */
+  localPath(key: string): string {
+    return this.pathOf(key);
+  }
+
   pathOf(key: string): string {
     // A safe key has no empty, `.` or `..` segment, so plain concatenation is already normal.
     assertSafeKey(key);

@@ -18,7 +18,7 @@ import { startServe, startWorker, stopWorkers, type TestWorker } from '../helper
 const CHAIN = `
 import { appendFileSync, existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { p, task, type RunContext } from 'nectar';
+import { p, program, task, type RunContext } from 'nectar';
 
 /** One line per event, appended atomically: who ran what, and when. */
 function journal(event: string, id: string): void {
@@ -129,6 +129,13 @@ export class DynamicTask extends task({ n: p.int() }) {
   async run(ctx: RunContext<DynamicTask>) {
     const [dep] = await ctx.require([new CellTask({ layer: 0, i: this.params.n, width: 7, ms: 0 })]);
     await ctx.output.write(\`got \${await dep!.readText()}\`);
+  }
+}
+
+/** A program task: runs on a worker like any other. */
+export class ProgramTask extends program({ n: p.int() }) {
+  command() {
+    return [process.execPath, '-e', "require('node:fs').writeFileSync(process.env.NECTAR_OUTPUT, 'n=' + process.env.NECTAR_PARAM_N + ' pid=' + process.ppid)", '--'];
   }
 }
 
@@ -435,5 +442,19 @@ run('distributed mode (BullMQ on a real Redis, real worker processes)', () => {
     expect(sup.stderr()).toMatch(/autoscale: 2 -> 1 worker processes/);
     sup.kill('SIGTERM');
     expect(await sup.exited).toBe(0);
+  });
+
+  test('a program task runs on a worker like any other', async () => {
+    const [w] = await spawnWorkers(1);
+    const rt = server();
+    try {
+      const t = rt.instantiate('dist/ProgramTask', { n: 42 });
+      const r = await rt.run(t);
+      expect(r.failures.map((f) => f.error?.message)).toEqual([]);
+      expect(r.state).toBe('SUCCEEDED');
+      expect(readFileSync(join(env['NECTAR_TARGETS'] as string, taskFolder(t.id), 'out.txt'), 'utf8')).toBe(`n=42 pid=${w!.pid}`);
+    } finally {
+      await rt.close();
+    }
   });
 });

@@ -135,4 +135,16 @@ describe('elections chain', () => {
     );
     expect(bad).toEqual([]);
   });
+
+  it('the Python program task gives the same counts as the TypeScript task, byte for byte', async () => {
+    for (const day of ['2012-03-31', '2012-10-15', '2012-11-06']) {
+      const params = { count: COUNT, day };
+      const ts = await runOk(rt, 'elections/CandidateCountsTask', params);
+      const py = await runOk(rt, 'elections/CandidateCountsPyTask', params);
+      const [a, b] = await Promise.all([read(rt, ts, 'counts.json'), read(rt, py, 'counts.json')]);
+      expect(JSON.parse(b)).toEqual(JSON.parse(a));
+      expect(b).toBe(a);
+      expect((JSON.parse(a) as { total: number }).total).toBeGreaterThan(0);
+    }
+  });
 });
