@@ -191,11 +191,14 @@ export class TopDayTask extends task(dataset) {
   }
 }
 
-/** Donations per candidate on one `day`, into `counts.json`: `{date, total, counts}`. */
-export class CandidateCountsTask extends task({
+/** A data set and one day of it. */
+const dayOfDataset = {
   ...dataset,
   day: p.date({ min: '2012-01-01', max: '2012-12-31', description: 'the day to count (required)' }),
-}) {
+};
+
+/** Donations per candidate on one `day`, into `counts.json`: `{date, total, counts}`. */
+export class CandidateCountsTask extends task(dayOfDataset) {
   requires() {
     return new DonationsTask({ seed: this.params.seed, count: this.params.count });
   }
@@ -223,10 +226,7 @@ export class CandidateCountsTask extends task({
  * counts.json, and nectar moves it into place when the script exits 0.
  *   npx nectar run elections/CandidateCountsPyTask --param day=2012-10-15
  */
-export class CandidateCountsPyTask extends program({
-  ...dataset,
-  day: p.date({ min: '2012-01-01', max: '2012-12-31', description: 'the day to count (required)' }),
-}) {
+export class CandidateCountsPyTask extends program(dayOfDataset) {
   requires() {
     return new DonationsTask({ seed: this.params.seed, count: this.params.count });
   }
