@@ -14,7 +14,9 @@ export function openApi(rt: Runtime): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const t of rt.registry.tasks) {
     const schema = paramsSchemaOf(t.cls) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
-    const parameters = Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: (schema.required ?? []).includes(name), schema: s }));
+    const parameters: Record<string, unknown>[] = Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: (schema.required ?? []).includes(name), schema: s }));
+    parameters.push({ name: 'Prefer', in: 'header', required: false, description: `wait=<seconds> (RFC 7240): answer inline when done within that time (at most ${rt.config.maxWait} s), else 202`, schema: { type: 'string', examples: ['wait=30'] } });
+    if (!schema.properties?.['wait']) parameters.push({ name: 'wait', in: 'query', required: false, description: 'the same as Prefer: wait=<seconds>', schema: { type: 'integer', minimum: 0 } });
     paths[`/api/chains/${t.type}/${t.chain}/${t.name}`] = {
       post: {
         operationId: `run_${t.type}_${t.chain}_${t.name}`,
@@ -23,7 +25,7 @@ export function openApi(rt: Runtime): Record<string, unknown> {
         parameters,
         requestBody: { required: false, content: { 'application/json': { schema } } },
         responses: {
-          '200': { description: 'already complete: resource_url points at the output', content: { 'application/json': { schema: envelope({ task_id: { type: 'string' }, job_status: { const: 'DONE' }, resource_url: { type: 'string' } }) } } },
+          '200': { description: 'already complete, or done (or failed) within the wait asked for: resource_url points at the output; with a wait, the output itself is inline', content: { 'application/json': { schema: envelope({ task_id: { type: 'string' }, job_status: { type: 'string' }, resource_url: { type: 'string' }, inline: { type: 'boolean' }, output: {}, outputs: { type: 'object' } }) } } },
           '202': { description: 'run started (or joined): poll status_url', content: { 'application/json': { schema: envelope({ run_id: { type: 'string' }, task_id: { type: 'string' }, status_url: { type: 'string' }, expires_in: {} }) } } },
           ...errors(400, 401, 404, 413),
         },

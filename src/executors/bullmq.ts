@@ -132,6 +132,13 @@ export class BullMQExecutor implements Executor {
       await queue.waitUntilReady();
       if (rate) await queue.setGlobalRateLimit(rate.max, rate.durationMs);
     })();
+    // Said once per queue: a task whose queue no worker serves waits, silently otherwise.
+    void ready
+      .then(() => queue.getWorkersCount())
+      .then((n) => {
+        if (n === 0) this.o.logger?.warn({ queue: name }, `no nectar worker takes queue '${name}' now: its tasks wait until one does (nectar worker --queues ${name})`);
+      })
+      .catch(() => undefined);
     e = { queue, ready };
     this.#queues.set(name, e);
     return e;

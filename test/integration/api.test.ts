@@ -178,7 +178,12 @@ describe('HTTP API', () => {
     const o = await call(`${base}/openapi.json`);
     const paths = (o.body as unknown as { paths: Record<string, { post?: { parameters: { name: string; required: boolean }[] } }> }).paths;
     expect(paths['/api/chains/web/api_chain/GreetTask']?.post?.parameters).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'name', required: true }), expect.objectContaining({ name: 'times', required: false })]),
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'name', required: true }),
+        expect.objectContaining({ name: 'times', required: false }),
+        expect.objectContaining({ name: 'Prefer', in: 'header' }),
+        expect.objectContaining({ name: 'wait', in: 'query' }),
+      ]),
     );
     expect((await call(`${base}/healthz`)).status).toBe(200);
     const m = await (await fetch(`${base}/metrics`)).text();
