@@ -100,52 +100,6 @@ describe('SqliteRunStore', () => {
     expect(plan.map((p) => p.detail).join('\n')).not.toMatch(/TEMP B-TREE/);
   });
 
-  it('markInterrupted fails only QUEUED/RUNNING runs and settles their PENDING/RUNNING tasks', async () => {
-    const store = openStore();
-    const done = run('s', 1, { state: 'SUCCEEDED', startedAt: 2, endedAt: 3, counts: { DONE: 1 } });
-    await store.putRun(run('q', 4, { state: 'QUEUED' }));
-    await store.putRun(run('r', 5, { state: 'RUNNING', startedAt: 6 }));
-    await store.putRun(done);
-    await store.putRun(run('f', 7, { state: 'FAILED', endedAt: 8 }));
-    await store.putTasks([
-      task('r', 'A', { state: 'DONE', attempts: 1, startedAt: 6, endedAt: 7 }),
-      task('r', 'B', { state: 'RUNNING', attempts: 1, startedAt: 7 }),
-      task('r', 'C', { state: 'PENDING' }),
-      task('q', 'D', { state: 'PENDING' }),
-      task('s', 'E', { state: 'PENDING' }),
-      task('f', 'F', { state: 'RUNNING' }),
-    ]);
-
-    expect(await store.markInterrupted(1000)).toEqual(['q', 'r']);
-    for (const id of ['q', 'r']) {
-      expect(await store.getRun(id)).toMatchObject({
-        state: 'FAILED',
-        interrupted: true,
-        endedAt: 1000,
-        error: { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this run was in flight: retry it' },
-      });
-    }
-    expect(await store.getRun('s')).toStrictEqual(done);
-    expect(await store.getRun('f')).toStrictEqual(run('f', 7, { state: 'FAILED', endedAt: 8 }));
-
-    const [a, b, c] = await store.getTasks('r');
-    expect(a).toStrictEqual(task('r', 'A', { state: 'DONE', attempts: 1, startedAt: 6, endedAt: 7 }));
-    expect(b).toStrictEqual(
-      task('r', 'B', {
-        state: 'FAILED',
-        attempts: 1,
-        startedAt: 7,
-        endedAt: 1000,
-        error: { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this task ran' },
-      }),
-    );
-    expect(c).toStrictEqual(task('r', 'C', { state: 'CANCELLED' }));
-    expect((await store.getTasks('q'))[0]?.state).toBe('CANCELLED');
-    expect((await store.getTasks('s'))[0]?.state).toBe('PENDING');
-    expect((await store.getTasks('f'))[0]?.state).toBe('RUNNING');
-    expect(await store.markInterrupted(2000)).toEqual([]);
-  });
-
   it('adds the owner column to a file made before it existed, keeping its rows and schema version', async () => {
     mkdirSync(dirname(file), { recursive: true });
     const old = new Database(file);
