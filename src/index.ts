@@ -5,6 +5,8 @@
 export { Task, task, program, defineChain, OutputSpec } from './core/task';
 export type { RunContext, CompleteContext, Requirements, OutputShape, InputsOf, OutputsOf, AnyTask, TaskClass } from './core/task';
 export { p } from './core/params';
+export { setting, defineSettings } from './core/settings';
+export type { SettingValue, SettingSpec, SettingsSchema } from './core/settings';
 export type { Param, ParamSchema, ParamsOf, ParamsInput, JsonSchema } from './core/params';
 export type { TaskOptions, ExecutorKind } from './core/options';
 export type { Target, TargetStore, AtomicWriter, WriteSource } from './core/target';

@@ -1,3 +1,4 @@
+import { redact } from './redact';
 /**
  * Every error nectar raises on purpose carries a stable code, a message that names what was
  * wrong, and (for the API) an HTTP status. The table is the single place codes are defined.
@@ -68,15 +69,16 @@ export interface SerializedError {
 }
 
 export function serializeError(err: unknown): SerializedError {
+  // Secret settings never leave in an error (message or stack).
   if (err instanceof Error) {
-    const out: SerializedError = { name: err.name, message: err.message };
-    if (err.stack !== undefined) out.stack = err.stack;
+    const out: SerializedError = { name: err.name, message: redact(err.message) };
+    if (err.stack !== undefined) out.stack = redact(err.stack);
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string') out.code = code;
     if ((err as { nonRetryable?: unknown }).nonRetryable === true) out.nonRetryable = true;
     return out;
   }
-  return { name: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err) };
+  return { name: 'Error', message: redact(typeof err === 'string' ? err : JSON.stringify(err) ?? String(err)) };
 }
 
 /** Rebuild an Error from its serialized form (stack kept, so traces survive the trip). */

@@ -29,6 +29,8 @@ export interface TaskOptions {
   queue?: string;
   /** Where the task runs unless the run says otherwise. */
   executor?: ExecutorKind;
+  /** The chain type's settings this task may read (`ctx.settings`); it sees no others. */
+  settings?: readonly string[];
 }
 
 /** Options with defaults filled and checked, frozen; compiled once per class. */
@@ -43,6 +45,7 @@ export interface ResolvedOptions {
   readonly version: string | undefined;
   readonly queue: string;
   readonly executor: ExecutorKind | undefined;
+  readonly settings: readonly string[];
 }
 
 function check(ok: boolean, owner: string, what: string): void {
@@ -60,6 +63,7 @@ export function resolveOptions(o: TaskOptions, owner: string): ResolvedOptions {
   check(o.timeout === undefined || posNum(o.timeout), owner, `'timeout' must be milliseconds > 0`);
   check(o.priority === undefined || (typeof o.priority === 'number' && Number.isFinite(o.priority)), owner, `'priority' must be a number`);
   check(o.version === undefined || (typeof o.version === 'string' && o.version.length > 0), owner, `'version' must be a non-empty string`);
+  check(o.settings === undefined || (Array.isArray(o.settings) && o.settings.every((s) => typeof s === 'string')), owner, `'settings' must be a list of setting names`);
   check(o.queue === undefined || (typeof o.queue === 'string' && NAME_PATTERN.test(o.queue)), owner, `'queue' must match ${NAME_PATTERN.source}`);
   check(o.executor === undefined || o.executor === 'inprocess' || o.executor === 'process', owner, `'executor' must be 'inprocess' or 'process'`);
   const resources: Record<string, number> = {};
@@ -78,6 +82,7 @@ export function resolveOptions(o: TaskOptions, owner: string): ResolvedOptions {
     version: o.version,
     queue: o.queue ?? 'default',
     executor: o.executor,
+    settings: Object.freeze([...(o.settings ?? [])]),
   });
 }
 

@@ -3,6 +3,7 @@ import { NectarError } from './errors';
 import { type Json, type TaskLocation, paramsHash, taskId } from './identity';
 import { type ResolvedOptions, type TaskOptions, resolveOptions } from './options';
 import { type ParamSchema, type ParamsArgs, type ParamsOf, normalizeParams, paramsJsonSchema, type JsonSchema } from './params';
+import type { SettingValue } from './settings';
 import { type Shape, flattenShape } from './shape';
 import { type Target, type TargetStore, assertSafeKey } from './target';
 
@@ -74,6 +75,8 @@ export interface RunContext<T extends AnyTask = AnyTask> {
    * argument array, never a shell line. See `program()` for what the program is given.
    */
   exec(command: readonly string[]): Promise<void>;
+  /** The chain type's settings this task declared (`settings` option), and only those. */
+  readonly settings: Readonly<Record<string, SettingValue>>;
 }
 
 /** What an overridden `complete()` receives. */
@@ -108,6 +111,8 @@ export abstract class Task<P extends { readonly [key: string]: Json } = { readon
 
   constructor(params: { readonly [key: string]: unknown } = {}) {
     const cls = this.constructor as TaskClass;
+    const settingsError = (cls as unknown as Record<symbol, TaskSettings | undefined>)[TASK_SETTINGS]?.error;
+    if (settingsError) throw new NectarError('BAD_CONFIG', settingsError);
     this.params = Object.freeze(normalizeParams(cls.paramSchema, params, cls.name)) as unknown as P;
   }
 
@@ -200,6 +205,30 @@ export function program<const S extends ParamSchema>(schema: S, options: TaskOpt
     }
   }
   return Program;
+}
+
+/** The settings values a task class can read, or why it cannot run (set by discovery). */
+export interface TaskSettings {
+  readonly values: Readonly<Record<string, SettingValue>>;
+  readonly error?: string;
+}
+
+const TASK_SETTINGS = Symbol('nectar.taskSettings');
+
+export function setTaskSettings(cls: TaskClass, s: TaskSettings): void {
+  Object.defineProperty(cls, TASK_SETTINGS, { value: Object.freeze(s), enumerable: false, configurable: true });
+}
+
+/** The settings a task declared, with their values: what `ctx.settings` holds. */
+export function taskSettings(task: AnyTask): Readonly<Record<string, SettingValue>> {
+  const cls = task.constructor as TaskClass;
+  const s = (cls as unknown as Record<symbol, TaskSettings | undefined>)[TASK_SETTINGS];
+  const out: Record<string, SettingValue> = {};
+  for (const name of optionsOf(cls).settings) {
+    const v = s?.values[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return Object.freeze(out);
 }
 
 /** A task from raw parameters (strings or typed values), as the CLI, the API and workers create them. */

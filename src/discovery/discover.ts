@@ -2,8 +2,18 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serializeError } from '../core/errors';
 import { NAME_PATTERN } from '../core/identity';
-import { hasLocation, isTaskClass, locationOf, setLocation } from '../core/task';
+import { type SettingsSchema, isSettingsSchema } from '../core/settings';
+import { hasLocation, isTaskClass, locationOf, optionsOf, setLocation, setTaskSettings } from '../core/task';
 import { type DiscoveredTask, type DiscoveryProblem, Registry } from './registry';
+import { resolveTypeSettings } from './settings';
+
+/** Where settings values come from (the environment, `<settingsDir>/<type>.json`), and which type alone to load. */
+export interface DiscoverOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  settingsDir?: string;
+  /** Load this chain type only (a worker process needing one task). */
+  only?: string;
+}
 
 const CHAIN_FILE = /^(.*)_chain\.(ts|js)$/;
 
@@ -19,7 +29,7 @@ function listDir(dir: string): string[] {
  * classes. Never throws for a bad file: bad names are skipped with a reason, a file that
  * throws on import is reported with its error, and the rest still load.
  */
-export function discover(root: string, load: ModuleLoader = require): Registry {
+export function discover(root: string, load: ModuleLoader = require, o: DiscoverOptions = {}): Registry {
   const abs = resolve(root);
   const tasks: DiscoveredTask[] = [];
   const problems: DiscoveryProblem[] = [];
@@ -31,12 +41,15 @@ export function discover(root: string, load: ModuleLoader = require): Registry {
     return new Registry(abs, tasks, problems);
   }
   for (const type of types) {
+    if (o.only !== undefined && type !== o.only) continue;
     const typeDir = join(abs, type);
     if (!statSync(typeDir).isDirectory() || type.startsWith('.')) continue;
     if (!NAME_PATTERN.test(type)) {
       problems.push({ path: typeDir, reason: `chain type '${type}' does not match ${NAME_PATTERN.source}: skipped` });
       continue;
     }
+    const schemas: SettingsSchema[] = [];
+    const ofType: DiscoveredTask[] = [];
     for (const file of listDir(typeDir)) {
       const m = CHAIN_FILE.exec(file);
       if (!m) continue;
@@ -47,14 +60,17 @@ export function discover(root: string, load: ModuleLoader = require): Registry {
         problems.push({ path, reason: `chain name '${base}' does not match ${NAME_PATTERN.source}: skipped` });
         continue;
       }
-      tasks.push(...loadChain(path, type, `${base}_chain`, load, problems));
+      const found = loadChain(path, type, `${base}_chain`, load, problems, schemas);
+      tasks.push(...found);
+      ofType.push(...found);
     }
+    applySettings(type, typeDir, schemas, ofType, o, problems);
   }
   return new Registry(abs, tasks, problems);
 }
 
 /** Load one chain file and register its tasks; problems are appended, never thrown. */
-export function loadChain(path: string, type: string, chain: string, load: ModuleLoader, problems: DiscoveryProblem[]): DiscoveredTask[] {
+export function loadChain(path: string, type: string, chain: string, load: ModuleLoader, problems: DiscoveryProblem[], settings: SettingsSchema[] = []): DiscoveredTask[] {
   let mod: unknown;
   try {
     mod = load(path);
@@ -64,6 +80,7 @@ export function loadChain(path: string, type: string, chain: string, load: Modul
   }
   const out: DiscoveredTask[] = [];
   const exports = (typeof mod === 'object' && mod !== null ? mod : {}) as Record<string, unknown>;
+  if (isSettingsSchema(exports['settings'])) settings.push(exports['settings']);
   for (const name of Object.keys(exports).sort()) {
     if (!name.endsWith('Task')) continue;
     const cls = exports[name];
@@ -81,4 +98,25 @@ export function loadChain(path: string, type: string, chain: string, load: Modul
     out.push({ type, chain, name, cls, file: path, ref: `${type}/${chain}/${name}` });
   }
   return out;
+}
+
+/**
+ * Resolve a chain type's settings and hand each of its task classes the values (or why they
+ * cannot run): a missing or bad setting, or a task asking for a setting the type does not
+ * declare, is reported now, when the chains load, not when the task runs.
+ */
+function applySettings(type: string, typeDir: string, schemas: readonly SettingsSchema[], tasks: readonly DiscoveredTask[], o: DiscoverOptions, problems: DiscoveryProblem[]): void {
+  const ts = resolveTypeSettings(type, schemas, o.env ?? process.env, o.settingsDir ?? resolve('settings'));
+  if (ts.error) problems.push({ path: typeDir, reason: ts.error });
+  for (const t of tasks) {
+    const wanted = optionsOf(t.cls).settings;
+    const unknown = wanted.filter((s) => !(s in ts.schema));
+    const error = unknown.length
+      ? `${t.ref} asks for setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which chain type '${type}' does not declare`
+      : wanted.some((s) => ts.bad.has(s))
+        ? ts.error
+        : undefined;
+    if (unknown.length) problems.push({ path: t.file, reason: error as string });
+    setTaskSettings(t.cls, error ? { values: ts.values, error } : { values: ts.values });
+  }
 }

@@ -2,7 +2,7 @@ import { bindInputs, checkRequirements, deleteOutputs, outputShape, requirementS
 import { NectarError, serializeError } from '../core/errors';
 import type { TaskAttempt } from '../core/executor';
 import { mapShape } from '../core/shape';
-import { type RunContext, isOutputSpec } from '../core/task';
+import { type RunContext, isOutputSpec, taskSettings } from '../core/task';
 import { GuardedTarget } from './guarded-target';
 import { execProgram } from './program';
 import { TaskLog } from './task-log';
@@ -39,6 +39,7 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
       },
       attempt: a.attempt,
       exec: (command) => execProgram({ task, store, abort, log, input, output }, command),
+      settings: taskSettings(task),
       async require(req) {
         const tasks = checkRequirements(req, `${task}: ctx.require()`);
         await Promise.race([a.require(tasks), abort.aborted]);

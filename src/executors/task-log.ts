@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { redact } from '../core/redact';
 
 /** pino's numeric levels for the lines nectar writes itself. */
 const LEVEL = { info: 30, error: 50 } as const;
@@ -42,7 +43,9 @@ export class TaskLog {
     this.push(line);
   }
 
-  private push(line: string): void {
+  private push(raw: string): void {
+    // A secret setting a task prints is never kept or passed on.
+    const line = redact(raw);
     this.lines.push(line);
     this.onLine(line);
   }

@@ -1,7 +1,8 @@
 import { NectarError, serializeError } from '../core/errors';
 import { AttemptAbort } from '../core/executor';
 import { type AnyTask, type TaskClass, construct } from '../core/task';
-import { loadChain } from '../discovery/discover';
+import { dirname } from 'node:path';
+import { discover } from '../discovery/discover';
 import type { FromChild, TaskRef, ToChild } from '../executors/child-protocol';
 import { runAttemptHere } from '../executors/run-attempt';
 import { loadConfig } from './config';
@@ -21,16 +22,18 @@ export function childMain(): void {
   const requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
   let nextReq = 1;
 
+  // The chain type of a task is loaded whole, once: its settings may be declared in any of its files.
   const instantiate = (r: TaskRef): AnyTask => {
-    let classes = loaded.get(r.file);
+    const root = dirname(dirname(r.file));
+    const key = `${root}\0${r.type}`;
+    let classes = loaded.get(key);
     if (!classes) {
-      const problems: { path: string; reason: string }[] = [];
-      const found = loadChain(r.file, r.type, r.chain, require, problems);
-      if (problems.length > 0 && found.length === 0) throw new NectarError('BAD_TASK_DEFINITION', `worker process could not load ${r.file}: ${problems.map((p) => p.reason).join('; ')}`);
-      classes = new Map(found.map((f) => [f.name, f.cls]));
-      loaded.set(r.file, classes);
+      const reg = discover(root, require, { only: r.type, settingsDir: config.settingsDir });
+      if (reg.tasks.length === 0) throw new NectarError('BAD_TASK_DEFINITION', `worker process could not load chain type ${r.type}: ${reg.problems.map((p) => p.reason).join('; ')}`);
+      classes = new Map(reg.tasks.map((t) => [`${t.chain}/${t.name}`, t.cls]));
+      loaded.set(key, classes);
     }
-    const cls = classes.get(r.name);
+    const cls = classes.get(`${r.chain}/${r.name}`);
     if (!cls) throw new NectarError('UNKNOWN_TASK', `worker process: ${r.file} exports no task ${r.name}`);
     return construct(cls, r.params);
   };

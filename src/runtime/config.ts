@@ -44,6 +44,8 @@ export interface NectarConfig {
   readonly maxWait: number;
   /** Largest output answered inline (bytes); larger ones get only their `resource_url`. */
   readonly inlineMaxBytes: number;
+  /** Settings files of chain types: `<dir>/<type>.json`. */
+  readonly settingsDir: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -164,5 +166,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
     heartbeatInterval: intVar(env, 'NECTAR_HEARTBEAT_INTERVAL', 2000, 50, 600_000),
     maxWait: intVar(env, 'NECTAR_MAX_WAIT', 60, 0, 3600),
     inlineMaxBytes: intVar(env, 'NECTAR_INLINE_MAX_BYTES', 1024 * 1024, 0, 1024 * 1024 * 1024),
+    settingsDir: resolve(cwd, env['NECTAR_SETTINGS_DIR'] || './settings'),
   });
 }

@@ -77,7 +77,7 @@ export class Runtime {
   }
 
   #discover(): Registry {
-    const reg = discover(this.config.chains);
+    const reg = discover(this.config.chains, require, { settingsDir: this.config.settingsDir });
     this.#discoveredAt = Date.now();
     for (const p of reg.problems) this.logger.warn({ path: p.path, error: p.error?.message }, `chain discovery: ${p.reason}`);
     return reg;
