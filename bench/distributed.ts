@@ -8,7 +8,7 @@
  * - latency: a chain of tasks, each waiting for the one before, through Redis vs in-process:
  *   per step p50/p99, and what Redis adds at the median.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/runtime/config';
 import { Runtime } from '../src/runtime/runtime';
 import { haveRedis, startRedis } from '../test/helpers/redis';
+import { startProcess } from './server-process';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: false });
 const N = args.quick ? 2000 : 10_000;
@@ -40,16 +41,10 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
-function startChild(cmd: string[], env: NodeJS.ProcessEnv, ready: RegExp, stream: 'stdout' | 'stderr'): Promise<ChildProcess> {
-  const child = spawn(process.execPath, cmd, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((res, rej) => {
-    let text = '';
-    child[stream]?.setEncoding('utf8').on('data', (s: string) => {
-      text += s;
-      if (ready.test(text)) res(child);
-    });
-    child.once('exit', (code) => rej(new Error(`${cmd.join(' ')} exited ${code}: ${text}`)));
-  });
+/** WORKERS processes of one command, once each has said it is ready. */
+async function startWorkers(cmd: string[], env: NodeJS.ProcessEnv, ready: RegExp, stream: 'stdout' | 'stderr'): Promise<ChildProcess[]> {
+  const started = await Promise.all(Array.from({ length: WORKERS }, () => startProcess(cmd, env, ready, stream)));
+  return started.map((s) => s.child);
 }
 
 async function stopAll(children: ChildProcess[]): Promise<void> {
@@ -65,7 +60,7 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
 async function rawRound(url: string, round: number): Promise<number> {
   const prefix = `raw${round}`;
   const name = 'noop';
-  const workers = await Promise.all(Array.from({ length: WORKERS }, () => startChild([RUN_TS, resolve(__dirname, 'bullmq-worker.ts'), url, name, prefix, String(CONCURRENCY)], process.env, /ready/, 'stdout')));
+  const workers = await startWorkers([RUN_TS, resolve(__dirname, 'bullmq-worker.ts'), url, name, prefix, String(CONCURRENCY)], process.env, /ready/, 'stdout');
   const conn = new Redis(url, { maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection: conn, prefix });
   const eventsConn = new Redis(url, { maxRetriesPerRequest: null });
@@ -96,7 +91,7 @@ function nectarEnv(url: string, targets: string, prefix: string): Record<string,
 /** The same number of no-op nectar tasks (a fan-in) through `nectar worker`s: tasks/s. */
 async function nectarRound(url: string, dir: string, round: number): Promise<number> {
   const env = nectarEnv(url, join(dir, `targets-${round}`), `nec${round}`);
-  const workers = await Promise.all(Array.from({ length: WORKERS }, () => startChild([NECTAR, 'worker', '--concurrency', String(CONCURRENCY)], { ...process.env, ...env }, / ready: /, 'stderr')));
+  const workers = await startWorkers([NECTAR, 'worker', '--concurrency', String(CONCURRENCY)], { ...process.env, ...env }, / ready: /, 'stderr');
   const rt = new Runtime({ config: loadConfig(env), logger: pino({ level: 'silent' }) });
   const r = await rt.run(rt.instantiate('benchdist/RootTask', { n: N }));
   if (r.state !== 'SUCCEEDED') throw new Error(`nectar run ${r.state}`);
@@ -140,7 +135,7 @@ async function main(): Promise<void> {
     const ratio = necRate / rawRate;
 
     const env = nectarEnv(redis.url, join(dir, 'chain-dist'), 'chain');
-    const workers = await Promise.all(Array.from({ length: WORKERS }, () => startChild([NECTAR, 'worker', '--concurrency', String(CONCURRENCY)], { ...process.env, ...env }, / ready: /, 'stderr')));
+    const workers = await startWorkers([NECTAR, 'worker', '--concurrency', String(CONCURRENCY)], { ...process.env, ...env }, / ready: /, 'stderr');
     const dist = await chainSteps(env);
     await stopAll(workers);
     const local = await chainSteps({ NECTAR_CHAINS: CHAINS, NECTAR_TARGETS: join(dir, 'chain-local'), NECTAR_LOG_LEVEL: 'warn' });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
-/** Start a node process and wait for the line that names its port (`ready` captures it). */
+/** Start a node process and wait for its ready line; `ready`'s first group, if it has one, is the port. */
 export function startProcess(cmd: string[], env: NodeJS.ProcessEnv, ready: RegExp, stream: 'stdout' | 'stderr'): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, cmd, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((res, rej) => {

@@ -1,8 +1,7 @@
 import Redis from 'ioredis';
-import type { SerializedError } from '../core/errors';
-import type { Json } from '../core/identity';
 import { RUN_STATES, type RunState, TASK_STATES, type TaskState } from '../core/states';
 import type { RunQuery, RunRow, RunStore, TaskRow } from './types';
+import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, isObject, toCounts, toError, toParams } from './rows';
 
 /** Task rows per script call: a 5,000-row batch is 10 calls sent back to back (one round trip), none blocking Redis for long. */
 const CHUNK = 500;
@@ -15,8 +14,6 @@ const MAX_RETRY_MS = 2000;
  */
 const CLOSE_WAIT_MS = MAX_RETRY_MS + 500;
 const IN_FLIGHT: readonly RunState[] = ['QUEUED', 'RUNNING'];
-const RUN_ERROR = { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this run was in flight: retry it' };
-const TASK_ERROR = { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this task ran' };
 
 /**
  * Lua scripts, each atomic and one round trip. Keys built inside a script (owner heartbeat keys)
@@ -129,22 +126,10 @@ function parseObject(text: string | null | undefined): Record<string, unknown> |
     return undefined;
   }
 }
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isRunState = (v: unknown): v is RunState => RUN_STATES.some((s) => s === v);
 const isTaskState = (v: unknown): v is TaskState => TASK_STATES.some((s) => s === v);
-const toParams = (v: unknown): { [key: string]: Json } => (isObject(v) ? (v as { [key: string]: Json }) : {});
-const toError = (v: unknown): SerializedError | undefined =>
-  isObject(v) && isStr(v.name) && isStr(v.message) ? (v as unknown as SerializedError) : undefined;
-function toCounts(v: unknown): Partial<Record<TaskState, number>> | undefined {
-  if (!isObject(v)) return undefined;
-  const out: Partial<Record<TaskState, number>> = {};
-  for (const [k, n] of Object.entries(v)) if (isTaskState(k) && typeof n === 'number') out[k] = n;
-  return out;
-}
 
 /** The stored JSON of a run: everything but the owner, which is a field of its own (claims change it alone). */
 const runJson = (run: RunRow): string => JSON.stringify({ ...run, owner: undefined });
@@ -180,10 +165,6 @@ function taskFromJson(text: string | null | undefined): TaskRow | undefined {
   return row;
 }
 
-function clampInt(v: number | undefined, fallback: number, min: number, max: number): number {
-  const n = v === undefined || !Number.isFinite(v) ? fallback : Math.trunc(v);
-  return Math.min(max, Math.max(min, n));
-}
 
 /**
  * The run store of distributed mode: every API server sharing one Redis sees the same runs.
@@ -291,10 +272,10 @@ export class RedisRunStore implements RunStore {
       found.map(async ({ id, json, owner, tasks }) => {
         const run = runFromJson(json, owner);
         if (!run || typeof json !== 'string' || !IN_FLIGHT.includes(run.state) || (isStr(owner) && live.has(owner))) return undefined;
-        const args = [json, owner ?? '', runJson({ ...run, state: 'FAILED', interrupted: true, endedAt: now, error: RUN_ERROR }), id, String(run.createdAt)];
+        const args = [json, owner ?? '', runJson({ ...run, state: 'FAILED', interrupted: true, endedAt: now, error: RUN_INTERRUPTED }), id, String(run.createdAt)];
         for (const [taskId, text] of Object.entries(tasks)) {
           const row = taskFromJson(text);
-          if (row?.state === 'RUNNING') args.push(taskId, text, JSON.stringify({ ...row, state: 'FAILED', endedAt: now, error: TASK_ERROR }));
+          if (row?.state === 'RUNNING') args.push(taskId, text, JSON.stringify({ ...row, state: 'FAILED', endedAt: now, error: TASK_INTERRUPTED }));
           else if (row?.state === 'PENDING') args.push(taskId, text, JSON.stringify({ ...row, state: 'CANCELLED' }));
         }
         const k = this.k;

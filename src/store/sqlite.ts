@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SerializedError } from '../core/errors';
-import type { Json } from '../core/identity';
 import type { RunState, TaskState } from '../core/states';
+import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, toCounts, toError, toParams } from './rows';
 import type { RunQuery, RunRow, RunStore, TaskRow } from './types';
 
 const SCHEMA_VERSION = 1;
@@ -48,24 +47,6 @@ function parse(text: string | null): unknown {
     return undefined;
   }
 }
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-function toParams(text: string): { [key: string]: Json } {
-  const v = parse(text);
-  return isObject(v) ? (v as { [key: string]: Json }) : {};
-}
-function toError(text: string | null): SerializedError | undefined {
-  const v = parse(text);
-  return isObject(v) && typeof v.name === 'string' && typeof v.message === 'string' ? (v as unknown as SerializedError) : undefined;
-}
-function toCounts(text: string | null): Partial<Record<TaskState, number>> | undefined {
-  const v = parse(text);
-  if (!isObject(v)) return undefined;
-  const out: Record<string, number> = {};
-  for (const [k, n] of Object.entries(v)) if (typeof n === 'number') out[k] = n;
-  return out as Partial<Record<TaskState, number>>;
-}
 function toDeps(text: string): string[] {
   const v = parse(text);
   return Array.isArray(v) ? v.filter((d): d is string => typeof d === 'string') : [];
@@ -73,12 +54,12 @@ function toDeps(text: string): string[] {
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
 function runFromRec(r: RunRec): RunRow {
-  const run: RunRow = { id: r.id, rootTaskId: r.root_task_id, ref: r.ref, params: toParams(r.params), state: r.state as RunState, createdAt: r.created_at };
+  const run: RunRow = { id: r.id, rootTaskId: r.root_task_id, ref: r.ref, params: toParams(parse(r.params)), state: r.state as RunState, createdAt: r.created_at };
   if (r.started_at !== null) run.startedAt = r.started_at;
   if (r.ended_at !== null) run.endedAt = r.ended_at;
-  const error = toError(r.error);
+  const error = toError(parse(r.error));
   if (error !== undefined) run.error = error;
-  const counts = toCounts(r.counts);
+  const counts = toCounts(parse(r.counts));
   if (counts !== undefined) run.counts = counts;
   if (r.interrupted !== null) run.interrupted = r.interrupted !== 0;
   if (r.owner !== null) run.owner = r.owner;
@@ -87,20 +68,16 @@ function runFromRec(r: RunRec): RunRow {
 
 function taskFromRec(r: TaskRec): TaskRow {
   const row: TaskRow = {
-    runId: r.run_id, taskId: r.task_id, name: r.name, params: toParams(r.params), state: r.state as TaskState,
+    runId: r.run_id, taskId: r.task_id, name: r.name, params: toParams(parse(r.params)), state: r.state as TaskState,
     skipped: r.skipped !== 0, attempts: r.attempts, deps: toDeps(r.deps),
   };
   if (r.started_at !== null) row.startedAt = r.started_at;
   if (r.ended_at !== null) row.endedAt = r.ended_at;
-  const error = toError(r.error);
+  const error = toError(parse(r.error));
   if (error !== undefined) row.error = error;
   return row;
 }
 
-function clampInt(v: number | undefined, fallback: number, min: number, max: number): number {
-  const n = v === undefined || !Number.isFinite(v) ? fallback : Math.trunc(v);
-  return Math.min(max, Math.max(min, n));
-}
 
 /**
  * Columns added after schema version 1 shipped, nullable so that the schema version stays 1:
@@ -192,11 +169,9 @@ export class SqliteRunStore implements RunStore {
     // Task rows are corrected in place without a new `updated_seq`: this is not a newer record
     // of the task, and a later run's row for the same task id must stay the latest.
     this.interrupt = db.transaction((now: number) => {
-      const taskError = { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this task ran' };
-      const runError = { name: 'NectarError', code: 'INTERRUPTED', message: 'the server stopped while this run was in flight: retry it' };
-      s.failRunning.run({ now, error: JSON.stringify(taskError) });
+      s.failRunning.run({ now, error: JSON.stringify(TASK_INTERRUPTED) });
       s.cancelPending.run();
-      return s.failRuns.all({ now, error: JSON.stringify(runError) }).map((r) => r.id).sort();
+      return s.failRuns.all({ now, error: JSON.stringify(RUN_INTERRUPTED) }).map((r) => r.id).sort();
     });
   }
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './runtime';
 
-/** A `nectar worker` child process of a test. */
+/** A `nectar worker` (or `nectar serve`) child process of a test. */
 export interface TestWorker {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -13,29 +13,30 @@ export interface TestWorker {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Start `nectar worker` with these flags and environment; resolves once it says it is ready. */
-export async function startWorker(env: Record<string, string>, flags: string[] = []): Promise<TestWorker> {
-  const child = spawn(process.execPath, [join(REPO, 'bin/nectar.js'), 'worker', ...flags], {
+/** Start `nectar <args>` and resolve once its stderr matches `ready`, with the match. */
+async function startNectar(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: TestWorker; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [join(REPO, 'bin/nectar.js'), ...args], {
     env: { ...process.env, NECTAR_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
   const exited = new Promise<number | NodeJS.Signals | null>((res) => child.once('exit', (code, sig) => res(code ?? sig)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not get ready: ${err}`)), 30_000);
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nectar ${args[0]} did not get ready: ${err}`)), 30_000);
     child.stderr?.setEncoding('utf8').on('data', (s: string) => {
       err += s;
-      if (err.includes(' ready: ')) {
+      const m = ready.exec(err);
+      if (m) {
         clearTimeout(timer);
-        resolve();
+        resolve(m);
       }
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`worker exited (${code}) before it was ready: ${err}`));
+      reject(new Error(`nectar ${args[0]} exited (${code}) before it was ready: ${err}`));
     });
   });
-  return {
+  const proc: TestWorker = {
     child,
     pid: child.pid as number,
     stderr: () => err,
@@ -44,6 +45,18 @@ export async function startWorker(env: Record<string, string>, flags: string[] =
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
+  return { proc, match };
+}
+
+/** Start `nectar worker` with these flags and environment; resolves once it says it is ready. */
+export async function startWorker(env: Record<string, string>, flags: string[] = []): Promise<TestWorker> {
+  return (await startNectar(['worker', ...flags], env, / ready: /)).proc;
+}
+
+/** A `nectar serve` child process of a test, on a free port. */
+export async function startServe(env: Record<string, string>): Promise<TestWorker & { base: string }> {
+  const { proc, match } = await startNectar(['serve', '--port', '0'], env, /http:\/\/127\.0\.0\.1:(\d+)/);
+  return { ...proc, base: `http://127.0.0.1:${match[1]}` };
 }
 
 /** Stop workers (SIGTERM, then SIGKILL after a few seconds) and wait for them to exit. */
@@ -54,39 +67,4 @@ export async function stopWorkers(workers: readonly TestWorker[]): Promise<void>
     await w.exited;
     clearTimeout(t);
   }));
-}
-
-/** A `nectar serve` child process of a test, on a free port. */
-export async function startServe(env: Record<string, string>): Promise<TestWorker & { base: string }> {
-  const child = spawn(process.execPath, [join(REPO, 'bin/nectar.js'), 'serve', '--port', '0'], {
-    env: { ...process.env, NECTAR_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const exited = new Promise<number | NodeJS.Signals | null>((res) => child.once('exit', (code, sig) => res(code ?? sig)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
-      err += s;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}) before it was ready: ${err}`));
-    });
-  });
-  return {
-    child,
-    pid: child.pid as number,
-    base: `http://127.0.0.1:${port}`,
-    stderr: () => err,
-    exited,
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
-  };
 }

@@ -4,30 +4,11 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteRunStore } from '../../src/store/sqlite';
 import type { RunRow, TaskRow } from '../../src/store/types';
-import { runStoreContract } from '../contract/run-store-contract';
+import { runRow, runStoreContract, taskRow } from '../contract/run-store-contract';
 import { REPO, rmDir, tempDir } from '../helpers/runtime';
 
-const run = (id: string, createdAt: number, extra: Partial<RunRow> = {}): RunRow => ({
-  id,
-  rootTaskId: `testing/a_chain/Root/${id}`,
-  ref: 'testing/a_chain/Root',
-  params: { n: 1, tags: ['a', 'b'], nested: { x: null } },
-  state: 'QUEUED',
-  createdAt,
-  ...extra,
-});
-
-const task = (runId: string, taskId: string, extra: Partial<TaskRow> = {}): TaskRow => ({
-  runId,
-  taskId,
-  name: taskId.split('/')[2] ?? 'T',
-  params: { i: 1 },
-  state: 'PENDING',
-  skipped: false,
-  attempts: 0,
-  deps: [],
-  ...extra,
-});
+const run = runRow;
+const task = taskRow;
 
 runStoreContract('SqliteRunStore', async () => {
   const dir = tempDir('nectar-sqlite-contract-');

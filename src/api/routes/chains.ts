@@ -5,7 +5,6 @@ import type { Runtime } from '../../runtime/runtime';
 import { catalogue } from '../catalogue';
 import { methodNotAllowed } from '../errors';
 import { baseUrl, fail, nameParam, send } from '../respond';
-import { paramsSchemaOf } from '../../core/task';
 import { inlineOutputs, preferWait } from '../inline';
 import { doneStatus } from '../status';
 
@@ -32,7 +31,7 @@ function paramsOf(req: Request): Record<string, unknown> {
  */
 function waitOf(req: Request, found: DiscoveredTask, params: Record<string, unknown>, max: number): number | undefined {
   let wait = preferWait(req.get('prefer'));
-  const taskHasWait = Object.prototype.hasOwnProperty.call(paramsSchemaOf(found.cls).properties ?? {}, 'wait');
+  const taskHasWait = Object.prototype.hasOwnProperty.call(found.cls.paramSchema, 'wait');
   if (!taskHasWait && params['wait'] !== undefined) {
     const raw = params['wait'];
     delete params['wait'];
