@@ -6,9 +6,12 @@ const Module = require('node:module');
 
 require('tsx/cjs/api').register();
 
-const entry = path.resolve(__dirname, '../src/index.ts');
+const entries = {
+  nectar: path.resolve(__dirname, '../src/index.ts'),
+  'nectar/testing': path.resolve(__dirname, '../src/testing/index.ts'),
+};
 const original = Module._resolveFilename;
 Module._resolveFilename = function resolveNectar(request, ...rest) {
-  if (request === 'nectar') return entry;
+  if (Object.prototype.hasOwnProperty.call(entries, request)) return entries[request];
   return original.call(this, request, ...rest);
 };

@@ -33,12 +33,13 @@ export function discover(root: string, load: ModuleLoader = require, o: Discover
   const abs = resolve(root);
   const tasks: DiscoveredTask[] = [];
   const problems: DiscoveryProblem[] = [];
+  const settings = new Map<string, SettingsSchema>();
   let types: string[];
   try {
     types = listDir(abs);
   } catch (err) {
     problems.push({ path: abs, reason: `cannot read the chains folder: ${(err as Error).message}` });
-    return new Registry(abs, tasks, problems);
+    return new Registry(abs, tasks, problems, settings);
   }
   for (const type of types) {
     if (o.only !== undefined && type !== o.only) continue;
@@ -64,9 +65,10 @@ export function discover(root: string, load: ModuleLoader = require, o: Discover
       tasks.push(...found);
       ofType.push(...found);
     }
-    applySettings(type, typeDir, schemas, ofType, o, problems);
+    const schema = applySettings(type, typeDir, schemas, ofType, o, problems);
+    if (Object.keys(schema).length > 0) settings.set(type, schema);
   }
-  return new Registry(abs, tasks, problems);
+  return new Registry(abs, tasks, problems, settings);
 }
 
 /** Load one chain file and register its tasks; problems are appended, never thrown. */
@@ -105,7 +107,7 @@ export function loadChain(path: string, type: string, chain: string, load: Modul
  * cannot run): a missing or bad setting, or a task asking for a setting the type does not
  * declare, is reported now, when the chains load, not when the task runs.
  */
-function applySettings(type: string, typeDir: string, schemas: readonly SettingsSchema[], tasks: readonly DiscoveredTask[], o: DiscoverOptions, problems: DiscoveryProblem[]): void {
+function applySettings(type: string, typeDir: string, schemas: readonly SettingsSchema[], tasks: readonly DiscoveredTask[], o: DiscoverOptions, problems: DiscoveryProblem[]): SettingsSchema {
   const ts = resolveTypeSettings(type, schemas, o.env ?? process.env, o.settingsDir ?? resolve('settings'));
   if (ts.error) problems.push({ path: typeDir, reason: ts.error });
   for (const t of tasks) {
@@ -119,4 +121,5 @@ function applySettings(type: string, typeDir: string, schemas: readonly Settings
     if (unknown.length) problems.push({ path: t.file, reason: error as string });
     setTaskSettings(t.cls, error ? { values: ts.values, error } : { values: ts.values });
   }
+  return ts.schema;
 }

@@ -1,4 +1,5 @@
 import { NectarError, type SerializedError } from '../core/errors';
+import type { SettingsSchema } from '../core/settings';
 import type { TaskClass } from '../core/task';
 
 /** A task found in a chain file. */
@@ -30,6 +31,8 @@ export class Registry {
     readonly root: string,
     tasks: readonly DiscoveredTask[],
     readonly problems: readonly DiscoveryProblem[],
+    /** The settings each chain type declares (types without any are absent). */
+    readonly settings: ReadonlyMap<string, SettingsSchema> = new Map(),
   ) {
     for (const t of [...tasks].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))) {
       this.#byRef.set(t.ref, t);

@@ -39,6 +39,8 @@ export interface RuntimeOptions {
   registry?: Registry;
   store?: TargetStore;
   logger?: Logger;
+  /** More environment for worker processes (the test kit's fake settings). */
+  childEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -51,6 +53,7 @@ export class Runtime {
   readonly #instances = new Map<string, AnyTask>();
   #discoveredAt = 0;
   readonly #customRegistry: boolean;
+  readonly #childEnv: Readonly<Record<string, string>>;
   readonly store: TargetStore;
   readonly events: EventBus;
   readonly logger: Logger;
@@ -68,6 +71,7 @@ export class Runtime {
     this.events = new EventBus((err, event) => this.logger.error({ err, event }, 'event listener threw'));
     this.store = o.store ?? createTargetStore(this.config);
     this.#customRegistry = o.registry !== undefined;
+    this.#childEnv = o.childEnv ?? {};
     this.#registry = o.registry ?? this.#discover();
   }
 
@@ -138,7 +142,15 @@ export class Runtime {
           size: Math.max(1, Math.min(workers, 64)),
           locate: (cls) => self.registry.byClass(cls),
           instantiate: (r) => self.instantiate(`${r.type}/${r.chain}/${r.name}`, r.params),
-          env: { NECTAR_TARGETS: self.config.targets, NECTAR_CHAINS: self.config.chains, NECTAR_ENV: self.config.env, ...(self.config.bucket ? { NECTAR_BUCKET: self.config.bucket } : {}), ...(self.config.s3Endpoint ? { NECTAR_S3_ENDPOINT: self.config.s3Endpoint } : {}) },
+          env: {
+            NECTAR_TARGETS: self.config.targets,
+            NECTAR_CHAINS: self.config.chains,
+            NECTAR_ENV: self.config.env,
+            NECTAR_SETTINGS_DIR: self.config.settingsDir,
+            ...(self.config.bucket ? { NECTAR_BUCKET: self.config.bucket } : {}),
+            ...(self.config.s3Endpoint ? { NECTAR_S3_ENDPOINT: self.config.s3Endpoint } : {}),
+            ...self.#childEnv,
+          },
           logger: self.logger,
         });
         return self.#pool;

@@ -139,7 +139,8 @@ run('the browser UI', () => {
   });
 
   test('nodes turn pending → running → done without a reload, and a running task’s log follows live', async () => {
-    const runId = await post('/api/chains/testchains/StepsTask?steps=4&ms=350');
+    // Ten lines a stage, 3.5 s: time enough, on a loaded machine, to click a stage while it runs and see it log more.
+    const runId = await post('/api/chains/testchains/StepsTask?steps=10&ms=350');
     const page = await openPage(`#/runs/${runId}`);
     await page.waitForSelector('g.node[data-id]');
     await recordStates(page);
@@ -147,7 +148,7 @@ run('the browser UI', () => {
     await page.click('g.node[data-state=RUNNING]');
     const first = await page.locator('.panel pre.log .log-line').count();
     await page.waitForFunction((n) => document.querySelectorAll('.panel pre.log .log-line').length > n + 1, first, { timeout: 10_000 });
-    expect(await page.textContent('.panel pre.log')).toMatch(/(extract|transform|load): step \d of 4/);
+    expect(await page.textContent('.panel pre.log')).toMatch(/(extract|transform|load): step \d+ of 10/);
     await shot(page, 'run-live-log');
     await page.waitForSelector('.run-head .badge[data-state=SUCCEEDED]', { timeout: 30_000 });
     const states = await page.evaluate(() => (window as unknown as { __states: Record<string, string[]> }).__states);
