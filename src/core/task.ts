@@ -191,7 +191,8 @@ export function task<const S extends ParamSchema>(schema: S, options: TaskOption
  * Inputs are files named by `NECTAR_INPUT` (one requirement) or `NECTAR_INPUT_<KEY>` (a record
  * or list of them). Each output is a temp path in `NECTAR_OUTPUT` (one output) or
  * `NECTAR_OUTPUT_<NAME>` (several; `a.txt` -> `NECTAR_OUTPUT_A_TXT`, record keys as they are),
- * moved into place only when the program exits 0. stdout and stderr lines go to the task's
+ * moved into place only when the program exits 0. The settings the task declares (`settings`
+ * option) are `NECTAR_SETTING_<NAME>` variables. stdout and stderr lines go to the task's
  * log as they come; a non-zero exit fails the task with the code and the end of stderr; a
  * timeout or cancel ends the program's whole process group (SIGTERM, then SIGKILL).
  */

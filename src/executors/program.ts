@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { NectarError } from '../core/errors';
 import type { AttemptAbort } from '../core/executor';
+import type { SettingValue } from '../core/settings';
 import type { Target, TargetStore } from '../core/target';
 import type { AnyTask } from '../core/task';
 import type { TaskLog } from './task-log';
@@ -40,12 +41,15 @@ export interface ProgramAttempt {
   /** The task's inputs and outputs, in their shapes (outputs guarded: written only while the attempt lives). */
   input: unknown;
   output: unknown;
+  /** The settings the task declares: given to the program as `NECTAR_SETTING_<NAME>`. */
+  settings: Readonly<Record<string, SettingValue>>;
 }
 
 /**
  * Run a program task's command: never through a shell, in a process group of its own (so a
  * timeout or cancel ends everything it started), parameters as arguments, environment and a
- * JSON file, outputs as temp paths moved into place only after exit 0.
+ * JSON file, the settings it declares as environment, outputs as temp paths moved into place
+ * only after exit 0.
  */
 export async function execProgram(a: ProgramAttempt, command: readonly string[]): Promise<void> {
   const [file, ...args] = command;
@@ -60,6 +64,7 @@ export async function execProgram(a: ProgramAttempt, command: readonly string[])
     writeFileSync(paramsFile, `${JSON.stringify(params, null, 2)}\n`);
     env['NECTAR_PARAMS_FILE'] = paramsFile;
     env['NECTAR_TASK_ID'] = a.task.id;
+    for (const [k, v] of Object.entries(a.settings)) env[`NECTAR_SETTING_${envName(k)}`] = String(v);
     const flags: string[] = [];
     for (const [k, v] of Object.entries(params)) {
       const text = typeof v === 'string' ? v : JSON.stringify(v);

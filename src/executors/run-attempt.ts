@@ -27,6 +27,7 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
       return g;
     });
     const input = bindInputs(requirementShape(task), store);
+    const settings = taskSettings(task);
     const ctx: RunContext = {
       taskId: task.id,
       input: input as never,
@@ -38,8 +39,8 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
         return abort.signal;
       },
       attempt: a.attempt,
-      exec: (command) => execProgram({ task, store, abort, log, input, output }, command),
-      settings: taskSettings(task),
+      exec: (command) => execProgram({ task, store, abort, log, input, output, settings }, command),
+      settings,
       async require(req) {
         const tasks = checkRequirements(req, `${task}: ctx.require()`);
         await Promise.race([a.require(tasks), abort.aborted]);

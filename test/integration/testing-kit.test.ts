@@ -9,7 +9,7 @@ import { testKit } from 'nectar/testing';
 import { rmDir, tempDir, writeChains } from '../helpers/runtime';
 
 const CHAIN = `
-import { defineSettings, p, setting, task, type RunContext } from 'nectar';
+import { defineSettings, p, program, setting, task, type RunContext } from 'nectar';
 
 export const settings = defineSettings({
   API_KEY: setting.secret(),
@@ -41,6 +41,15 @@ export class SumInProcessTask extends task({ n: p.int() }, { settings: ['API_KEY
   output() { return this.target('settings.json'); }
   async run(ctx: RunContext<SumInProcessTask>) {
     await ctx.output.write(JSON.stringify({ region: ctx.settings['REGION'], limit: ctx.settings['LIMIT'], keyLength: String(ctx.settings['API_KEY']).length, pid: process.pid }));
+  }
+}
+
+/** A program given the settings it declares as NECTAR_SETTING_<NAME>; prints the key (by mistake). */
+export class ProgramSettingsTask extends program({ n: p.int() }, { settings: ['API_KEY', 'LIMIT'] }) {
+  output() { return this.target('seen.json'); }
+  command() {
+    const script = "const e = process.env; console.log('key ' + e.NECTAR_SETTING_API_KEY); require('fs').writeFileSync(e.NECTAR_OUTPUT, JSON.stringify({ limit: e.NECTAR_SETTING_LIMIT, keyLength: e.NECTAR_SETTING_API_KEY.length, region: e.NECTAR_SETTING_REGION ?? null }))";
+    return [process.execPath, '-e', script, '--'];
   }
 }
 
@@ -202,6 +211,15 @@ describe('nectar/testing', () => {
     const seen = JSON.parse(await k.read(run.task)) as { region: string; limit: number; keyLength: number; pid: number };
     expect(seen.pid).not.toBe(process.pid);
     expect(seen).toEqual({ region: 'eu-west', limit: 3, keyLength: SECRET.length, pid: seen.pid });
+  });
+
+  test('a program task gets the settings it declares, and only those, as NECTAR_SETTING_<NAME>; a secret it prints is redacted', async () => {
+    const k = kit({ settings: fakes });
+    const run = await k.runOk(k.task('vendor/ProgramSettingsTask', { n: 1 }));
+    expect(JSON.parse(await k.read(run.task))).toEqual({ limit: '3', keyLength: SECRET.length, region: null });
+    const log = await k.log(run.task);
+    expect(log).toContain('key [redacted]');
+    expect(log).not.toContain(SECRET);
   });
 
   test('close() removes the temp root', async () => {
