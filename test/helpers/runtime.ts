@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
@@ -14,6 +14,14 @@ export function tempDir(prefix = 'nectar-test-'): string {
 
 export function rmDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Every file below a folder, as paths. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
 }
 
 /** Write chain files under `<dir>/chains`: `{ 'testing/a_chain.ts': source }`. Returns the chains folder. */

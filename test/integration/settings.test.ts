@@ -4,10 +4,10 @@
  * puts in an error is found nowhere (target files, the run store, API answers, the event
  * stream); a missing setting is reported when the chains load, naming it and the type.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discover } from '../../src/discovery/discover';
-import { makeRuntime, rmDir, tempDir, writeChains } from '../helpers/runtime';
+import { filesUnder, makeRuntime, rmDir, tempDir, writeChains } from '../helpers/runtime';
 import { call, pollDone, startTestServer } from '../helpers/server';
 
 const SECRET = 'sk-live-7f3a9c2e41d8';
@@ -54,13 +54,6 @@ export class OfflineTask extends task({ q: p.string() }) {
   async run(ctx: RunContext<OfflineTask>) { await ctx.output.write('fine'); }
 }
 `;
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 describe('settings and secrets', () => {
   let dir: string;

@@ -3,10 +3,10 @@
  * as the only values (the environment and settings files are not read), plans, seeded
  * fixtures, failures explained, worker processes given the same fakes, and cleanup.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { testKit } from 'nectar/testing';
-import { rmDir, tempDir, writeChains } from '../helpers/runtime';
+import { filesUnder, rmDir, tempDir, writeChains } from '../helpers/runtime';
 
 const CHAIN = `
 import { defineSettings, p, program, setting, task, type RunContext } from 'nectar';
@@ -66,13 +66,6 @@ export class AfterBrokenTask extends task({ n: p.int() }) {
 
 const SECRET = 'kit-secret-9d2f61b7';
 type Kit = ReturnType<typeof testKit>;
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 describe('nectar/testing', () => {
   let dir: string;
