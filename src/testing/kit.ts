@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,7 +14,7 @@ import { discover } from '../discovery/discover';
 import type { Registry } from '../discovery/registry';
 import { loadConfig } from '../runtime/config';
 import { type PlanEntry, Runtime } from '../runtime/runtime';
-import type { RunResult } from '../scheduler/scheduler';
+import type { RunResult, TaskRecord } from '../scheduler/scheduler';
 
 export interface TestKitOptions {
   /** The chains folder (default `./chains`, from the working directory: jest's is the project root). */
@@ -140,10 +141,21 @@ export class TestKit {
   /** Run a task and what it requires; never throws for a failed task (see `runOk`). */
   async run<T extends AnyTask>(task: T): Promise<TestRun<T>> {
     this.#activate();
-    const result = await this.runtime.run(task);
+    // The order tasks start in, from the events: start times in ms tie for quick tasks.
+    const runId = randomUUID();
+    const started: string[] = [];
+    const off = this.runtime.events.on('task:state', (e) => {
+      if (e.runId === runId && e.state === 'RUNNING' && !started.includes(e.taskId)) started.push(e.taskId);
+    });
+    let result: RunResult;
+    try {
+      result = await this.runtime.run(task, { runId });
+    } finally {
+      off();
+    }
     const records = [...result.tasks.values()];
-    const outcome = (r: (typeof records)[number]): TaskOutcome => ({ task: r.task.toString(), id: r.id, state: r.state, ...(r.error ? { error: r.error } : {}) });
-    const ran = records.filter((r) => r.attempts > 0 && !r.skipped).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
+    const outcome = (r: TaskRecord): TaskOutcome => ({ task: r.task.toString(), id: r.id, state: r.state, ...(r.error ? { error: r.error } : {}) });
+    const ran = started.map((id) => result.tasks.get(id)).filter((r): r is TaskRecord => r !== undefined && r.attempts > 0 && !r.skipped);
     return {
       task,
       state: result.state,
@@ -169,6 +181,7 @@ export class TestKit {
 
   /** Which tasks would run and which are complete, without running anything. */
   async plan(task: AnyTask): Promise<TestPlan> {
+    this.#activate();
     const entries = await this.runtime.plan(task);
     return {
       run: entries.filter((e) => e.action === 'run').map((e) => e.task),

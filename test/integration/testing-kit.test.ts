@@ -48,7 +48,7 @@ export class SumInProcessTask extends task({ n: p.int() }, { settings: ['API_KEY
 export class ProgramSettingsTask extends program({ n: p.int() }, { settings: ['API_KEY', 'LIMIT'] }) {
   output() { return this.target('seen.json'); }
   command() {
-    const script = "const e = process.env; console.log('key ' + e.NECTAR_SETTING_API_KEY); require('fs').writeFileSync(e.NECTAR_OUTPUT, JSON.stringify({ limit: e.NECTAR_SETTING_LIMIT, keyLength: e.NECTAR_SETTING_API_KEY.length, region: e.NECTAR_SETTING_REGION ?? null }))";
+    const script = "const e = process.env; console.log('key ' + e.NECTAR_SETTING_API_KEY); require('fs').writeFileSync(e.NECTAR_OUTPUT, JSON.stringify({ limit: e.NECTAR_SETTING_LIMIT, keyLength: e.NECTAR_SETTING_API_KEY.length, region: e.NECTAR_SETTING_REGION ?? null, inherited: Object.keys(e).filter((k) => k.startsWith('NECTAR_') && !/^NECTAR_(SETTING|PARAM|OUTPUT|INPUT|PARAMS_FILE|TASK_ID)/.test(k)) }))";
     return [process.execPath, '-e', script, '--'];
   }
 }
@@ -208,8 +208,10 @@ describe('nectar/testing', () => {
 
   test('a program task gets the settings it declares, and only those, as NECTAR_SETTING_<NAME>; a secret it prints is redacted', async () => {
     const k = kit({ settings: fakes });
+    expect(process.env['NECTAR_VENDOR_API_KEY']).toBe(realEnv.NECTAR_VENDOR_API_KEY);
     const run = await k.runOk(k.task('vendor/ProgramSettingsTask', { n: 1 }));
-    expect(JSON.parse(await k.read(run.task))).toEqual({ limit: '3', keyLength: SECRET.length, region: null });
+    // Not this process's NECTAR_VENDOR_API_KEY, NECTAR_SETTINGS_DIR, ...: nectar's own variables are not inherited.
+    expect(JSON.parse(await k.read(run.task))).toEqual({ limit: '3', keyLength: SECRET.length, region: null, inherited: [] });
     const log = await k.log(run.task);
     expect(log).toContain('key [redacted]');
     expect(log).not.toContain(SECRET);
