@@ -6,6 +6,7 @@ import { dagGraph, toDot } from '../dag/render';
 import { catalogue } from '../api/catalogue';
 import { startServer } from '../api/server';
 import { loadConfig } from '../runtime/config';
+import { redactConsole } from '../runtime/redact-console';
 import { Runtime } from '../runtime/runtime';
 import { parseParamFlags, parseWorkers } from './args';
 import { printSummary, showProgress, summaryJson } from './output';
@@ -36,6 +37,7 @@ const out = (s: string): void => {
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
+  redactConsole();
   let code: number = EXIT.OK;
   const program = new Command('nectar')
     .description('A DAG-based ETL task runner: idempotent tasks, content-hashed targets.')

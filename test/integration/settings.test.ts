@@ -4,10 +4,11 @@
  * puts in an error is found nowhere (target files, the run store, API answers, the event
  * stream); a missing setting is reported when the chains load, naming it and the type.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discover } from '../../src/discovery/discover';
-import { filesUnder, makeRuntime, rmDir, tempDir, writeChains } from '../helpers/runtime';
+import { REPO, filesUnder, makeRuntime, rmDir, tempDir, writeChains } from '../helpers/runtime';
 import { call, pollDone, startTestServer } from '../helpers/server';
 
 const SECRET = 'sk-live-7f3a9c2e41d8';
@@ -147,5 +148,41 @@ describe('settings and secrets', () => {
     expect(() => rt.instantiate('needy/QueryTask', { q: 'x' })).toThrow(/setting DB_URL is required.*NECTAR_NEEDY_DB_URL/);
     expect((await rt.run(rt.instantiate('needy/OfflineTask', { q: 'x' }))).state).toBe('SUCCEEDED');
     await rt.close();
+  });
+});
+
+const PRINTER = `
+import { defineSettings, p, setting, task, type RunContext } from 'nectar';
+export const settings = defineSettings({ TOKEN: setting.secret() });
+/** Prints its secret with console.* instead of ctx.log (a mistake nectar cleans up after). */
+export class PrintTask extends task({ n: p.int() }, { settings: ['TOKEN'] }) {
+  async run(ctx: RunContext<PrintTask>) {
+    console.log('token is %s', ctx.settings['TOKEN']);
+    console.error({ token: ctx.settings['TOKEN'] });
+    await ctx.output.write('ok');
+  }
+}
+`;
+
+describe('secrets printed with console.*', () => {
+  const TOKEN = 'tok-3c91e07d5a';
+  let dir: string;
+  let chains: string;
+  beforeAll(() => {
+    dir = tempDir('nectar-console-');
+    chains = writeChains(dir, { 'printer/print_chain.ts': PRINTER });
+  });
+  afterAll(() => rmDir(dir));
+
+  test.each(['inprocess', 'process'])('are redacted on the CLI\'s stdout and stderr (%s executor)', (executor) => {
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/nectar.js'), 'run', 'printer/PrintTask', '--param', `n=${executor.length}`, '--executor', executor], {
+      env: { ...process.env, NECTAR_CHAINS: chains, NECTAR_TARGETS: join(dir, 'targets'), NECTAR_PRINTER_TOKEN: TOKEN },
+      encoding: 'utf8',
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('token is [redacted]');
+    expect(r.stderr).toContain("token: '[redacted]'");
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });
 });
