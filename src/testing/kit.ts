@@ -16,6 +16,9 @@ import { loadConfig } from '../runtime/config';
 import { type PlanEntry, Runtime } from '../runtime/runtime';
 import type { RunResult, TaskRecord } from '../scheduler/scheduler';
 
+/** Fake setting values by chain type, then by setting name. */
+export type FakeSettings = Readonly<Record<string, Readonly<Record<string, SettingValue>>>>;
+
 export interface TestKitOptions {
   /** The chains folder (default `./chains`, from the working directory: jest's is the project root). */
   chains?: string;
@@ -23,7 +26,7 @@ export interface TestKitOptions {
    * Fake settings by chain type: `{ vendor: { API_KEY: 'test-key' } }`. The only values the
    * tasks see: neither the environment nor the settings files are read.
    */
-  settings?: Readonly<Record<string, Readonly<Record<string, SettingValue>>>>;
+  settings?: FakeSettings;
   /** `inprocess` (default) or `process`; tasks whose options name an executor keep theirs. */
   executor?: Exclude<ExecutorKind, 'bullmq'>;
   /** Tasks at once (default 4). */
@@ -155,12 +158,11 @@ export class TestKit {
     }
     const records = [...result.tasks.values()];
     const outcome = (r: TaskRecord): TaskOutcome => ({ task: r.task.toString(), id: r.id, state: r.state, ...(r.error ? { error: r.error } : {}) });
-    const ran = started.map((id) => result.tasks.get(id)).filter((r): r is TaskRecord => r !== undefined && r.attempts > 0 && !r.skipped);
     return {
       task,
       state: result.state,
       output: this.output(task),
-      ran: ran.map((r) => r.task.toString()),
+      ran: started.flatMap((id) => result.tasks.get(id)?.task.toString() ?? []),
       skipped: records.filter((r) => r.skipped).map((r) => r.task.toString()),
       failures: result.failures.map(outcome),
       tasks: records.map(outcome),
@@ -207,7 +209,7 @@ export class TestKit {
 
   /** The task's `log` file: every line it logged, as JSON lines. */
   log(task: AnyTask): Promise<string> {
-    return this.runtime.store.target(`${taskFolder(task.id)}/log`).readText();
+    return this.target(`${taskFolder(task.id)}/log`).readText();
   }
 
   /**
@@ -247,7 +249,7 @@ function oneOutput(task: AnyTask, specs: readonly string[], content: string | Ui
   return { [only]: content };
 }
 
-function settingsEnv(settings: Readonly<Record<string, Readonly<Record<string, SettingValue>>>>): Record<string, string> {
+function settingsEnv(settings: FakeSettings): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [type, values] of Object.entries(settings)) {
     for (const [name, value] of Object.entries(values)) env[settingEnvName(type, name)] = String(value);
@@ -256,7 +258,7 @@ function settingsEnv(settings: Readonly<Record<string, Readonly<Record<string, S
 }
 
 /** A fake for a type or a setting that does not exist is a typo: say so rather than ignore it. */
-function checkFakes(registry: Registry, settings: Readonly<Record<string, Readonly<Record<string, SettingValue>>>>): void {
+function checkFakes(registry: Registry, settings: FakeSettings): void {
   const wrong: string[] = [];
   for (const [type, values] of Object.entries(settings)) {
     const schema = registry.settings.get(type);
