@@ -1,6 +1,6 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { NectarError } from '../core/errors';
+import { type ErrorCode, NectarError } from '../core/errors';
 
 interface BodyParserError {
   type?: string;
@@ -8,16 +8,23 @@ interface BodyParserError {
   limit?: number;
 }
 
+/** The JSON error shape, `{ status, message, error: { code, details } }`; the code is one of ERROR_CODES. */
+export function sendError(res: Response, status: number, message: string, code: ErrorCode, details?: unknown): void {
+  const error: Record<string, unknown> = { code };
+  if (details !== undefined) error['details'] = details;
+  res.status(status).json({ status, message, error });
+}
+
 /** Unknown routes: 404 in the JSON error shape. */
 export const notFound: RequestHandler = (req, res) => {
-  res.status(404).json({ status: 404, message: `no route ${req.method} ${req.path}`, error: { code: 'NOT_FOUND' } });
+  sendError(res, 404, `no route ${req.method} ${req.path}`, 'NOT_FOUND');
 };
 
 /** A route that exists, asked with another method: 405 with `Allow`. */
 export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
   return (req, res) => {
     res.set('Allow', allowed.join(', '));
-    res.status(405).json({ status: 405, message: `${req.method} is not allowed on ${req.baseUrl}${req.path} (allowed: ${allowed.join(', ')})`, error: { code: 'METHOD_NOT_ALLOWED' } });
+    sendError(res, 405, `${req.method} is not allowed on ${req.baseUrl}${req.path} (allowed: ${allowed.join(', ')})`, 'METHOD_NOT_ALLOWED');
   };
 }
 
@@ -28,7 +35,7 @@ export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let status = 500;
-    let code = 'INTERNAL';
+    let code: ErrorCode = 'INTERNAL';
     let message = 'internal error';
     let details: unknown;
     const bp = err as BodyParserError;
@@ -52,8 +59,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (status >= 500) logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     if (res.headersSent) return;
-    const error: Record<string, unknown> = { code };
-    if (details !== undefined) error['details'] = details;
-    res.status(status).json({ status, message, error });
+    sendError(res, status, message, code, details);
   };
 }

@@ -18,6 +18,15 @@ export interface TaskStatus {
 }
 
 /**
+ * `expires_in`: seconds the download links this server hands out stay valid (presigned S3
+ * URLs, NECTAR_URL_EXPIRES), null for local links, which do not expire. Every answer of
+ * `POST /api/chains/...` and every DONE status carries it.
+ */
+export function linkExpiry(rt: Runtime): number | null {
+  return rt.store.presign ? rt.config.urlExpires : null;
+}
+
+/**
  * Download links of a complete task's outputs: presigned GET URLs valid `expires` seconds on
  * S3 (as datanectar returns), links served by this server for local targets (no expiry).
  */
@@ -28,7 +37,7 @@ export async function doneStatus(rt: Runtime, task: AnyTask, base: string, runId
   const resources = store.presign
     ? await Promise.all(keys.map((k) => (store.presign as NonNullable<typeof store.presign>)(k, expires)))
     : keys.map((k) => `${base}/api/targets/${k.split('/').map(encodeURIComponent).join('/')}`);
-  return { task_id: task.id, job_status: 'DONE', run_id: runId, resource_url: resources[0] ?? null, resources, expires_in: store.presign ? expires : null };
+  return { task_id: task.id, job_status: 'DONE', run_id: runId, resource_url: resources[0] ?? null, resources, expires_in: linkExpiry(rt) };
 }
 
 /** The task of an id, rebuilt from a run record's params or the params.json beside its outputs. */

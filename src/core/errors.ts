@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'the request body is larger than the limit' },
   UNAUTHORIZED: { status: 401, doc: 'the bearer token is missing or wrong' },
   INTERRUPTED: { status: 500, doc: 'the server stopped while the run was in flight' },
+  INTERNAL: { status: 500, doc: 'a fault of nectar itself (the stack goes to the server log, not the answer)' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,6 +7,14 @@ import { NAME_PATTERN } from './identity';
  */
 export type ExecutorKind = 'inprocess' | 'process' | 'bullmq';
 
+/**
+ * Where a task class may ask to run (its `executor` option): in the scheduler's process or in
+ * a worker process. Distributed mode (`bullmq`) is chosen for a whole run, never by a task.
+ */
+export type TaskExecutor = Exclude<ExecutorKind, 'bullmq'>;
+
+const TASK_EXECUTORS: readonly TaskExecutor[] = ['inprocess', 'process'];
+
 /** What a task class may set (second argument of `task()`, or `static options`). Times in milliseconds. */
 export interface TaskOptions {
   /** Extra attempts after a failure (default 0). */
@@ -28,7 +36,7 @@ export interface TaskOptions {
   /** Worker capability (distributed mode): only workers offering it take the task. */
   queue?: string;
   /** Where the task runs unless the run says otherwise. */
-  executor?: ExecutorKind;
+  executor?: TaskExecutor;
   /** The chain type's settings this task may read (`ctx.settings`); it sees no others. */
   settings?: readonly string[];
 }
@@ -44,7 +52,7 @@ export interface ResolvedOptions {
   readonly resources: Readonly<Record<string, number>>;
   readonly version: string | undefined;
   readonly queue: string;
-  readonly executor: ExecutorKind | undefined;
+  readonly executor: TaskExecutor | undefined;
   readonly settings: readonly string[];
 }
 
@@ -65,7 +73,7 @@ export function resolveOptions(o: TaskOptions, owner: string): ResolvedOptions {
   check(o.version === undefined || (typeof o.version === 'string' && o.version.length > 0), owner, `'version' must be a non-empty string`);
   check(o.settings === undefined || (Array.isArray(o.settings) && o.settings.every((s) => typeof s === 'string')), owner, `'settings' must be a list of setting names`);
   check(o.queue === undefined || (typeof o.queue === 'string' && NAME_PATTERN.test(o.queue)), owner, `'queue' must match ${NAME_PATTERN.source}`);
-  check(o.executor === undefined || o.executor === 'inprocess' || o.executor === 'process', owner, `'executor' must be 'inprocess' or 'process'`);
+  check(o.executor === undefined || TASK_EXECUTORS.includes(o.executor), owner, `'executor' must be ${TASK_EXECUTORS.map((e) => `'${e}'`).join(' or ')}`);
   const resources: Record<string, number> = {};
   for (const [name, n] of Object.entries(o.resources ?? {})) {
     check(NAME_PATTERN.test(name) && nonNegInt(n) && n > 0, owner, `'resources.${name}' must be a whole number > 0 under a plain name`);

@@ -8,8 +8,11 @@ const secrets = new Set<string>();
 /** What a secret is replaced with. */
 export const REDACTED = '[redacted]';
 
-/** Values shorter than this are not redacted (they would mangle ordinary text). */
-const MIN_SECRET = 4;
+/**
+ * Values shorter than this are not redacted (they would mangle ordinary text), so a secret
+ * setting shorter than this is refused when its chain type's settings load.
+ */
+export const MIN_SECRET = 4;
 
 export function registerSecret(value: string): void {
   if (value.length >= MIN_SECRET) secrets.add(value);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerSecret } from '../core/redact';
+import { MIN_SECRET, registerSecret } from '../core/redact';
 import { type SettingValue, type SettingsSchema, parseSetting, settingEnvName } from '../core/settings';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -19,8 +19,8 @@ export interface TypeSettings {
 /**
  * Merge the settings a chain type's files declare and find their values: the environment
  * (`NECTAR_<TYPE>_<NAME>`) first, then `<dir>/<type>.json`, then the default. Secret values are
- * registered for redaction. Problems (missing, malformed, declared twice differently) come
- * back as one message naming the settings and the type.
+ * registered for redaction. Problems (missing, malformed, a secret too short to redact,
+ * declared twice differently) come back as one message naming the settings and the type.
  */
 export function resolveTypeSettings(type: string, schemas: readonly SettingsSchema[], env: Env, dir: string): TypeSettings {
   const schema: Record<string, SettingsSchema[string]> = {};
@@ -59,7 +59,16 @@ export function resolveTypeSettings(type: string, schemas: readonly SettingsSche
     }
     try {
       const value = parseSetting(spec, raw);
-      if (spec.secret) registerSecret(String(value));
+      if (spec.secret) {
+        // A value this short could not be redacted without mangling ordinary text: refuse it
+        // rather than let it show.
+        if (String(value).length < MIN_SECRET) {
+          bad.add(name);
+          problems.push(`secret ${name} of type ${type} is shorter than ${MIN_SECRET} characters, too short to redact safely`);
+          continue;
+        }
+        registerSecret(String(value));
+      }
       values[name] = value;
     } catch (err) {
       // The value itself is never quoted: it may be a secret.

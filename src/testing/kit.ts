@@ -77,7 +77,7 @@ export type SeedContent = string | Uint8Array | Readonly<Record<string, string |
 
 /**
  * Run tasks of a chains folder in a jest test, against a temp target root of their own, with
- * fake settings: `const kit = testKit({ settings: { vendor: { API_KEY: 'k' } } })`, then
+ * fake settings: `const kit = testKit({ settings: { vendor: { API_KEY: 'test-key' } } })`, then
  * `await kit.run(new MyTask({ day: '2012-10-15' }))`, `await kit.plan(...)`, and
  * `await kit.close()` in `afterAll` (removes the temp root).
  */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { NectarServer } from '../../src/api/server';
 import { type Answer, call, pollDone, startTestServer } from '../helpers/server';
 import { rmDir, tempDir, writeChains } from '../helpers/runtime';
+import { type S3Harness, startS3 } from '../helpers/s3';
 
 const CHAIN = `
 import { appendFileSync, existsSync } from 'node:fs';
@@ -38,6 +39,14 @@ export class NapTask extends task({ ms: p.int(), counter: p.string(), tag: p.str
 export class AfterNapTask extends task({ counter: p.string() }) {
   requires() { return new NapTask({ ms: 5000, counter: this.params.counter }); }
   async run(ctx: RunContext<AfterNapTask>) { await ctx.output.write('never'); }
+}
+
+/** Runs until the file named by 'gate' exists. */
+export class GateTask extends task({ gate: p.string() }) {
+  async run(ctx: RunContext<GateTask>) {
+    while (!existsSync(this.params.gate)) await sleep(10, ctx.signal);
+    await ctx.output.write('through');
+  }
 }
 `;
 
@@ -247,6 +256,80 @@ describe('HTTP API', () => {
     const a = await post('/api/chains/web/api_chain/GreetTask?name=x&times=9');
     expect(a.body.message).toBe("GreetTask: 'times': must be at most 5, got 9");
     expect(a.body.error?.details).toEqual([{ param: 'times', reason: 'must be at most 5, got 9' }]);
+  });
+});
+
+/**
+ * Every answer of `POST /api/chains/...` says how long the links it (or the status it points
+ * to) hands out stay valid: started, joined, complete, and inline, done or failed.
+ */
+async function expiresInOfEveryPost(at: string, dir: string, tag: string): Promise<Record<string, unknown>> {
+  const postAt = (path: string, headers: Record<string, string> = {}): Promise<Answer> => call(`${at}${path}`, { method: 'POST', headers });
+  const seen: Record<string, unknown> = {};
+  const expiresIn = (a: Answer): unknown => ('expires_in' in a.body.data ? a.body.data['expires_in'] : 'missing');
+
+  // Held open until the gate file exists, so the second POST surely joins the run in flight.
+  const gate = join(dir, `${tag}-expires.gate`);
+  const gated = `/api/chains/web/api_chain/GateTask?gate=${encodeURIComponent(gate)}`;
+  const started = await postAt(gated);
+  expect([started.status, started.body.data['created']]).toEqual([202, true]);
+  seen['started'] = expiresIn(started);
+  const joined = await postAt(gated);
+  expect([joined.status, joined.body.data['created'], joined.body.data['run_id']]).toEqual([202, false, started.body.data['run_id']]);
+  seen['joined'] = expiresIn(joined);
+  writeFileSync(gate, 'open');
+  expect((await pollDone(started.body.data['status_url'] as string)).body.data['job_status']).toBe('DONE');
+
+  const greet = `/api/chains/web/api_chain/GreetTask?name=${tag}-expires`;
+  const first = await postAt(greet);
+  expect((await pollDone(first.body.data['status_url'] as string)).body.data['job_status']).toBe('DONE');
+  const complete = await postAt(greet);
+  expect([complete.status, complete.body.data['job_status'], typeof complete.body.data['resource_url']]).toEqual([200, 'DONE', 'string']);
+  seen['complete'] = expiresIn(complete);
+
+  const inlineDone = await postAt(`/api/chains/web/api_chain/GreetTask?name=${tag}-inline`, { prefer: 'wait=30' });
+  expect([inlineDone.status, inlineDone.body.data['job_status'], inlineDone.body.data['output']]).toEqual([200, 'DONE', `hello ${tag}-inline\n`]);
+  seen['inline done'] = expiresIn(inlineDone);
+  const inlineFailed = await postAt(`/api/chains/web/FragileTask?fix=${encodeURIComponent(join(dir, `${tag}-never.flag`))}`, { prefer: 'wait=30' });
+  expect([inlineFailed.status, inlineFailed.body.data['job_status']]).toEqual([200, 'FAILED']);
+  seen['inline failed'] = expiresIn(inlineFailed);
+  return seen;
+}
+
+const EVERY_POST = ['started', 'joined', 'complete', 'inline done', 'inline failed'];
+
+describe('expires_in of every POST answer', () => {
+  it('is null on local targets: their links do not expire', async () => {
+    const ldir = tempDir();
+    const { srv: lsrv, base: lbase } = await startTestServer(writeChains(ldir, { 'web/api_chain.ts': CHAIN }), ldir);
+    try {
+      const seen = await expiresInOfEveryPost(lbase, ldir, 'local');
+      expect(seen).toEqual(Object.fromEntries(EVERY_POST.map((k) => [k, null])));
+    } finally {
+      await lsrv.close();
+      rmDir(ldir);
+    }
+  });
+
+  it('is NECTAR_URL_EXPIRES on S3, the lifetime of the presigned links', async () => {
+    const s3: S3Harness = await startS3();
+    const sdir = tempDir();
+    const saved = { ...process.env };
+    // The presigner reads its credentials the SDK's usual way, from the environment.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' });
+    let ssrv: NectarServer | undefined;
+    try {
+      const env = { NECTAR_ENV: 'test', NECTAR_S3_ENDPOINT: s3.endpoint, NECTAR_BUCKET: await s3.newBucket(), NECTAR_URL_EXPIRES: '120', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+      const started = await startTestServer(writeChains(sdir, { 'web/api_chain.ts': CHAIN }), sdir, env);
+      ssrv = started.srv;
+      const seen = await expiresInOfEveryPost(started.base, sdir, 's3');
+      expect(seen).toEqual(Object.fromEntries(EVERY_POST.map((k) => [k, 120])));
+    } finally {
+      await ssrv?.close();
+      process.env = saved;
+      await s3.stop();
+      rmDir(sdir);
+    }
   });
 });
 

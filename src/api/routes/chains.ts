@@ -6,7 +6,7 @@ import { catalogue } from '../catalogue';
 import { methodNotAllowed } from '../errors';
 import { baseUrl, fail, nameParam, send } from '../respond';
 import { inlineOutputs, preferWait } from '../inline';
-import { doneStatus } from '../status';
+import { doneStatus, linkExpiry } from '../status';
 
 /** Parameters from the query string and a JSON object body; a name given in both is refused. */
 function paramsOf(req: Request): Record<string, unknown> {
@@ -78,7 +78,7 @@ export function chainsRouter(rt: Runtime, runs: RunManager): Router {
       if (run?.state === 'SUCCEEDED') return send(res, 200, { ...(await doneStatus(rt, sub.task, base, runId)), ...(await inline()) }, 'done');
       if (run) {
         const root = await runs.store.latestTask(sub.task.id);
-        return send(res, 200, { task_id: sub.task.id, job_status: root?.state ?? 'FAILED', run_id: runId, resource_url: null, resources: [], expires_in: null, error: run.error ?? null }, `run ${run.state.toLowerCase()}`);
+        return send(res, 200, { task_id: sub.task.id, job_status: root?.state ?? 'FAILED', run_id: runId, resource_url: null, resources: [], expires_in: linkExpiry(rt), error: run.error ?? null }, `run ${run.state.toLowerCase()}`);
       }
     }
     send(res, 202, {
@@ -88,7 +88,7 @@ export function chainsRouter(rt: Runtime, runs: RunManager): Router {
       created: sub.created,
       status_url: `${base}/api/chainstatus?chain=${encodeURIComponent(sub.task.id)}`,
       run_url: `${base}/api/runs/${runId}`,
-      expires_in: rt.store.presign ? rt.config.urlExpires : null,
+      expires_in: linkExpiry(rt),
     }, sub.created ? 'run started' : 'joined the run in flight');
   };
 
