@@ -14,6 +14,7 @@ import { InProcessExecutor } from '../executors/inprocess';
 import { BullMQExecutor } from '../executors/bullmq';
 import { ProcessPoolExecutor } from '../executors/process-pool';
 import { type RunResult, Scheduler } from '../scheduler/scheduler';
+import { SharedExecutions } from '../scheduler/shared';
 import { createTargetStore, checkTargetStore } from './targets';
 import { type NectarConfig, loadConfig } from './config';
 
@@ -58,7 +59,7 @@ export class Runtime {
   readonly events: EventBus;
   readonly logger: Logger;
   /** Executions in flight across runs: the same task id runs once. */
-  readonly shared = new Map<string, Promise<void>>();
+  readonly shared = new SharedExecutions();
   readonly #inprocess = new InProcessExecutor();
   #pool: ProcessPoolExecutor | undefined;
   #bullmq: BullMQExecutor | undefined;

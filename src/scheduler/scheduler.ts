@@ -11,6 +11,7 @@ import { type AnyTask, taskOptions } from '../core/task';
 import { Dag } from '../dag/graph';
 import { ReadyQueue } from './ready-queue';
 import { ResourcePool } from './resources';
+import type { AttemptHooks, SharedExecutions } from './shared';
 
 /** What one run needs. Everything is passed in: the scheduler holds no global state. */
 export interface SchedulerOptions {
@@ -27,7 +28,7 @@ export interface SchedulerOptions {
   /** Abort to cancel the run: running attempts are aborted, pending tasks never start. */
   signal?: AbortSignal;
   /** Executions in flight shared by runs of one runtime: the same task id runs once. */
-  shared?: Map<string, Promise<void>>;
+  shared?: SharedExecutions;
 }
 
 /** What is known of one task at the end of a run. */
@@ -247,39 +248,31 @@ export class Scheduler {
   }
 
   #execute(rec: TaskRecord, ctl: AttemptAbort): Promise<void> {
-    const shared = this.#o.shared;
-    const existing = shared?.get(rec.id);
-    if (existing) return existing;
-    const opts = taskOptions(rec.task);
-    const kind = opts.executor ?? this.#o.executor ?? 'inprocess';
-    const executor = this.#o.executors[kind];
-    if (!executor) return Promise.reject(new NectarError('BAD_TASK_DEFINITION', `${rec.task} wants the '${kind}' executor, which this run does not have`));
-    const { events, runId, store } = this.#o;
-    const p = executor.execute({
-      runId,
-      task: rec.task,
-      attempt: rec.attempts,
-      store,
+    const { events, runId, shared } = this.#o;
+    const hooks: AttemptHooks = {
       abort: ctl,
       onLog: (line) => {
         if (events.hasListeners('task:log')) events.emit('task:log', { runId, taskId: rec.id, line });
       },
-      wantsLog: events.hasListeners('task:log'),
       require: (tasks) => this.#requireDynamic(rec, tasks),
-    });
-    if (shared) {
-      shared.set(rec.id, p);
-      const drop = (): void => {
-        if (shared.get(rec.id) === p) shared.delete(rec.id);
-      };
-      p.then(drop, drop);
-    }
-    return p;
+    };
+    return shared ? shared.join(rec.id, hooks, (h) => this.#attempt(rec, h)) : this.#attempt(rec, hooks);
+  }
+
+  #attempt(rec: TaskRecord, hooks: AttemptHooks): Promise<void> {
+    const kind = taskOptions(rec.task).executor ?? this.#o.executor ?? 'inprocess';
+    const executor = this.#o.executors[kind];
+    if (!executor) return Promise.reject(new NectarError('BAD_TASK_DEFINITION', `${rec.task} wants the '${kind}' executor, which this run does not have`));
+    const { events, runId, store } = this.#o;
+    const wantsLog = events.hasListeners('task:log');
+    return executor.execute({ runId, task: rec.task, attempt: rec.attempts, store, abort: hooks.abort, onLog: hooks.onLog, wantsLog, require: hooks.require });
   }
 
   #failed(rec: TaskRecord, err: unknown, ctl: AttemptAbort): void {
     const opts = taskOptions(rec.task);
     const error = serializeError(err);
+    // A task that threw a plain Error failed as a task: the code the error table promises.
+    error.code ??= 'TASK_FAILED';
     const cancelled = this.#cancelled || (ctl.reason as NectarError | undefined)?.code === 'CANCELLED';
     if (cancelled) {
       this.#settle(rec.id, 'CANCELLED', error);

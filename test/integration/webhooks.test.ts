@@ -149,7 +149,7 @@ describe('webhooks through the API (configured by environment variables)', () =>
     expect(r.body.run).toMatchObject({ run_id: runId, state: 'FAILED', task: 'broken/bad_chain/BoomTask' });
     const error = r.body.run['error'] as Record<string, unknown>;
     expect(error['message']).toContain('boom: the feed is down');
-    expect(error).toEqual({ message: expect.stringContaining('boom: the feed is down'), code: null });
+    expect(error).toEqual({ message: expect.stringContaining('boom: the feed is down'), code: 'TASK_FAILED' });
     expect(r.raw).not.toContain('stack');
     expect(r.body.run['url']).toBeUndefined();
   });

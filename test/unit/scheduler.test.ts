@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NonRetryableError, type RunContext, defineChain, p, task } from '../../src/index';
-import type { NectarEventMap } from '../../src/core/events';
+import { EventBus, type NectarEventMap } from '../../src/core/events';
+import type { Executor, TaskAttempt } from '../../src/core/executor';
 import type { Runtime } from '../../src/runtime/runtime';
+import { Scheduler } from '../../src/scheduler/scheduler';
+import { SharedExecutions } from '../../src/scheduler/shared';
 import { makeRuntime, rmDir, tempDir, writeChains } from '../helpers/runtime';
 
 /** Shared state the test tasks report into (reset per test). */
@@ -174,7 +177,78 @@ class CycleBTask extends task({}) {
   run() {}
 }
 
+class BoomTask extends task({}) {
+  async run() {
+    throw new Error('boom');
+  }
+}
+
+/** Run by the GateExecutor below, never by itself. */
+class GateTask extends task({ n: p.int() }) {
+  run() {}
+}
+/** The same id as GateTask (same location, same params), as an edited copy of its class would have, with a timeout. */
+class GateTimeoutTask extends task({ n: p.int() }, { timeout: 50, retries: 0 }) {
+  run() {}
+}
+defineChain('unit', 'gate_chain', { GateTask });
+defineChain('unit', 'gate_chain', { GateTask: GateTimeoutTask });
+
+/**
+ * An executor the test drives: an attempt ends when the test opens its task's gate, or at
+ * once when its abort fires (as real executors do), unless it lingers: then it ends only at
+ * the gate, failing if it was aborted meanwhile.
+ */
+class GateExecutor implements Executor {
+  readonly kind = 'gate';
+  readonly attempts: TaskAttempt[] = [];
+  readonly #gates = new Map<string, { promise: Promise<void>; open(): void }>();
+  readonly #onStart: ((a: TaskAttempt) => void)[] = [];
+  constructor(private readonly linger = false) {}
+  #gate(id: string): { promise: Promise<void>; open(): void } {
+    let g = this.#gates.get(id);
+    if (!g) {
+      let open = (): void => undefined;
+      const promise = new Promise<void>((res) => (open = res));
+      g = { promise, open };
+      this.#gates.set(id, g);
+    }
+    return g;
+  }
+  open(id: string): void {
+    this.#gate(id).open();
+  }
+  /** Resolves when an attempt of the task starts. */
+  started(id: string): Promise<TaskAttempt> {
+    const seen = this.attempts.find((a) => a.task.id === id);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((res) => this.#onStart.push((a) => a.task.id === id && res(a)));
+  }
+  execute(a: TaskAttempt): Promise<void> {
+    this.attempts.push(a);
+    for (const f of this.#onStart) f(a);
+    const gate = this.#gate(a.task.id).promise;
+    if (!this.linger) return Promise.race([gate, a.abort.aborted]);
+    return gate.then(() => {
+      if (a.abort.reason) throw a.abort.reason;
+    });
+  }
+  async close(): Promise<void> {}
+}
+
+/** Resolves when a run's task reaches a state. */
+const reached = (events: EventBus, runId: string, taskId: string, state: string): Promise<void> =>
+  new Promise((res) => {
+    const off = events.on('task:state', (e) => {
+      if (e.runId === runId && e.taskId === taskId && e.state === state) {
+        off();
+        res();
+      }
+    });
+  });
+
 defineChain('unit', 'sched_chain', {
+  BoomTask,
   StepTask, SlowTask, DbTask, FanTask, FlakyTask, FatalTask, HangTask, BranchTask, JoinTask, AfterGoodTask, TopTask, LowTask, HighTask, MixTask, DynamicTask, NoWriteTask, CycleATask, CycleBTask,
 });
 
@@ -358,5 +432,132 @@ describe('scheduler', () => {
     // SlowTask i=2 ran once: the second run waited on the first's execution.
     expect(probe.ran.filter((x) => x === 'slow2')).toHaveLength(1);
     expect(probe.ran).toHaveLength(4);
+  });
+
+  it('gives a task that throws a plain Error the code TASK_FAILED; coded errors keep theirs', async () => {
+    const retries: (string | undefined)[] = [];
+    rt.events.on('task:retry', (e) => retries.push(e.error.code));
+    const r = await rt.run(new BoomTask());
+    expect(r.failures[0]?.error).toEqual(expect.objectContaining({ name: 'Error', code: 'TASK_FAILED', message: 'boom' }));
+    expect(r.failures[0]?.error?.stack).toContain('scheduler.test.ts');
+    const f = await rt.run(new FatalTask());
+    expect(f.failures[0]?.error?.code).toBe('NON_RETRYABLE');
+    expect((await rt.run(new FlakyTask({ failures: 1 }))).state).toBe('SUCCEEDED');
+    expect(retries).toEqual(['TASK_FAILED']);
+  });
+
+  describe('a shared execution', () => {
+    let events: EventBus;
+    let shared: SharedExecutions;
+    let gx: GateExecutor;
+    const x = new GateTask({ n: 1 });
+    beforeEach(() => {
+      events = new EventBus();
+      shared = new SharedExecutions();
+      gx = new GateExecutor();
+    });
+    const run = (runId: string, root: GateTask | GateTimeoutTask, signal?: AbortSignal): ReturnType<Scheduler['run']> =>
+      new Scheduler({ runId, store: rt.store, events, executors: { inprocess: gx }, shared, ...(signal ? { signal } : {}) }).run([root]);
+    /** Run A starts X, run B joins it. */
+    const startBoth = async (b: GateTask | GateTimeoutTask = x): Promise<{ a: ReturnType<typeof run>; b: ReturnType<typeof run>; ca: AbortController; cb: AbortController }> => {
+      const ca = new AbortController();
+      const cb = new AbortController();
+      const a = run('A', x, ca.signal);
+      await gx.started(x.id);
+      const joined = reached(events, 'B', x.id, 'RUNNING');
+      const pb = run('B', b, cb.signal);
+      await joined;
+      return { a, b: pb, ca, cb };
+    };
+
+    it('ends the wait of a joining run cancelled, and goes on for the run that started it', async () => {
+      const { a, b, cb } = await startBoth();
+      cb.abort();
+      const rb = await b; // while X's gate is still shut
+      expect(rb.state).toBe('CANCELLED');
+      expect(rb.tasks.get(x.id)?.state).toBe('CANCELLED');
+      expect(rb.tasks.get(x.id)?.error?.code).toBe('CANCELLED');
+      expect(gx.attempts).toHaveLength(1);
+      expect(gx.attempts[0]?.abort.reason).toBeUndefined();
+      gx.open(x.id);
+      const ra = await a;
+      expect(ra.state).toBe('SUCCEEDED');
+      expect(ra.tasks.get(x.id)?.state).toBe('DONE');
+      expect(shared.size).toBe(0);
+    });
+
+    it('goes on for a joined run when the run that started it is cancelled', async () => {
+      const { a, b, ca } = await startBoth();
+      ca.abort();
+      const ra = await a;
+      expect(ra.state).toBe('CANCELLED');
+      expect(ra.tasks.get(x.id)?.state).toBe('CANCELLED');
+      expect(gx.attempts[0]?.abort.reason).toBeUndefined();
+      gx.open(x.id);
+      const rb = await b;
+      expect(rb.state).toBe('SUCCEEDED');
+      expect(gx.attempts).toHaveLength(1);
+    });
+
+    it('is aborted once no run wants it, with the last reason', async () => {
+      const { a, b, ca, cb } = await startBoth();
+      ca.abort();
+      expect((await a).state).toBe('CANCELLED');
+      const attempt = gx.attempts[0];
+      expect(attempt?.abort.reason).toBeUndefined();
+      cb.abort();
+      const rb = await b;
+      expect(rb.state).toBe('CANCELLED');
+      expect(rb.tasks.get(x.id)?.error?.code).toBe('CANCELLED');
+      expect(attempt?.abort.signal.aborted).toBe(true);
+      expect(attempt?.abort.reason).toEqual(expect.objectContaining({ code: 'CANCELLED' }));
+      expect(shared.size).toBe(0);
+    });
+
+    it('ends the wait of a joined run at its attempt timeout while the other goes on', async () => {
+      const xt = new GateTimeoutTask({ n: 1 });
+      expect(xt.id).toBe(x.id);
+      const { a, b } = await startBoth(xt);
+      const rb = await b; // B's 50 ms timeout, X's gate still shut
+      expect(rb.state).toBe('FAILED');
+      expect(rb.tasks.get(x.id)?.state).toBe('FAILED');
+      expect(rb.tasks.get(x.id)?.error?.code).toBe('TIMEOUT');
+      expect(gx.attempts[0]?.abort.reason).toBeUndefined();
+      gx.open(x.id);
+      expect((await a).state).toBe('SUCCEEDED');
+      expect(gx.attempts).toHaveLength(1);
+    });
+
+    it('sends dynamic requirements to a run still wanting it once its starter is gone', async () => {
+      const dep = new GateTask({ n: 2 });
+      gx.open(dep.id);
+      const { a, b, ca } = await startBoth();
+      ca.abort();
+      expect((await a).state).toBe('CANCELLED');
+      await gx.attempts[0]?.require([dep]);
+      gx.open(x.id);
+      const rb = await b;
+      expect(rb.state).toBe('SUCCEEDED');
+      expect(rb.tasks.get(dep.id)?.state).toBe('DONE');
+      expect(rb.tasks.get(x.id)?.deps).toEqual([dep.id]);
+    });
+
+    it('starts afresh for a run arriving while an aborted one winds down, once that one has settled', async () => {
+      gx = new GateExecutor(true);
+      const ca = new AbortController();
+      const a = run('A', x, ca.signal);
+      await gx.started(x.id);
+      ca.abort();
+      await gx.attempts[0]?.abort.aborted.catch(() => undefined);
+      const c = run('C', x);
+      await reached(events, 'C', x.id, 'RUNNING');
+      expect(gx.attempts).toHaveLength(1); // the aborted attempt has not settled yet
+      gx.open(x.id);
+      expect((await a).state).toBe('CANCELLED');
+      const rc = await c;
+      expect(rc.state).toBe('SUCCEEDED');
+      expect(gx.attempts).toHaveLength(2);
+      expect(gx.attempts[1]?.abort.reason).toBeUndefined();
+    });
   });
 });
