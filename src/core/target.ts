@@ -47,6 +47,11 @@ export interface TargetStore {
   presign?(key: string, expiresIn: number): Promise<string>;
   /** The file of a key on this machine, for stores that have one (local folders): programs read inputs there. */
   localPath?(key: string): string;
+  /**
+   * Remove temp files of writers that are gone from one task folder (local folders); returns
+   * how many. For an executor that just killed a writer: writes sweep a folder by themselves.
+   */
+  sweepTemps?(folderKey: string): Promise<number>;
 }
 
 /** An empty, `.` or `..` segment, a leading or trailing slash, a backslash or a NUL. */

@@ -22,6 +22,8 @@ export interface NectarConfig {
   readonly bucket: string | undefined;
   readonly s3Endpoint: string | undefined;
   readonly s3MaxAttempts: number;
+  /** Multipart uploads older than this (ms) are what a killed writer left: the server aborts them. */
+  readonly s3UploadMaxAge: number;
   /** Seconds a presigned `resource_url` stays valid. */
   readonly urlExpires: number;
   /** Distributed mode: BullMQ queues and the run store live in this Redis. */
@@ -99,6 +101,20 @@ function s3Endpoint(env: Env): string | undefined {
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
+const DURATION_UNITS: Record<string, number> = { ...UNITS, d: 86_400_000 };
+
+/** A duration variable (`1d`, `6h`, `30m`, `90s`, `500ms`, or bare seconds) in ms, within [minMs, maxMs]; BAD_CONFIG naming it otherwise. */
+export function durationVar(env: Env, name: string, defMs: number, minMs: number, maxMs: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return defMs;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
+  const ms = m ? Number(m[1]) * (DURATION_UNITS[m[2] ?? 's'] ?? NaN) : NaN;
+  if (!(ms >= minMs && ms <= maxMs)) {
+    throw new NectarError('BAD_CONFIG', `${name}=${JSON.stringify(raw)}: expected a duration from ${minMs / 1000} s to ${maxMs / 86_400_000} d (e.g. 1d, 6h, 30m, or seconds)`);
+  }
+  return ms;
+}
+
 /** `gpu=10/1s,default=500/1s` -> at most `max` jobs of that queue per duration. */
 export function parseRates(raw: string, what: string): Record<string, { max: number; durationMs: number }> {
   const out: Record<string, { max: number; durationMs: number }> = {};
@@ -156,6 +172,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
     bucket: s3Bucket(env),
     s3Endpoint: s3Endpoint(env),
     s3MaxAttempts: intVar(env, 'NECTAR_S3_MAX_ATTEMPTS', 5, 1, 20),
+    s3UploadMaxAge: durationVar(env, 'NECTAR_S3_UPLOAD_MAX_AGE', 86_400_000, 60_000, 365 * 86_400_000),
     urlExpires: intVar(env, 'NECTAR_URL_EXPIRES', 600, 1, 7 * 24 * 3600),
     redisUrl: redis,
     queuePrefix: prefix,

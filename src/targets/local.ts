@@ -1,12 +1,14 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { createReadStream, existsSync, mkdirSync, open as openFd, openSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import type { AtomicWriter, Target, TargetStore, WriteSource } from '../core/target';
 import { assertSafeKey } from '../core/target';
+import { atomicWriter, releaseTemp, type SweepPolicy, sweepDir, sweepDirSync, tempPathFor } from './local-temps';
 
-let tempCounter = 0;
+const openFdAsync = promisify(openFd);
 
 /**
  * Writes up to this size are done with synchronous calls: on a local file system they cost
@@ -16,11 +18,18 @@ let tempCounter = 0;
  */
 const SYNC_WRITE_MAX = 64 * 1024;
 
-/** `dir/.name.tmp-<pid>-<n>`: hidden beside its final name, so the rename stays on one file system. */
-function tempPathFor(path: string): string {
-  tempCounter += 1;
-  return join(dirname(path), `.${path.slice(path.lastIndexOf(sep) + 1)}.tmp-${process.pid}-${tempCounter}`);
+/** A temp file untouched this long is presumed abandoned even if its pid is alive (pids get reused). */
+const TEMP_MAX_AGE_MS = 24 * 3600_000;
+
+/** Options of a {@link LocalTargetStore}. */
+export interface LocalStoreOptions {
+  /** The clock that ages temp files (default Date.now). */
+  now?: () => number;
+  /** Age past which a temp file of a live pid is swept anyway (default one day). */
+  tempMaxAgeMs?: number;
 }
+
+const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
 /** Targets in a folder on local disk. Writes go to a temp file beside the final one, then rename. */
 export class LocalTargetStore implements TargetStore {
@@ -28,9 +37,11 @@ export class LocalTargetStore implements TargetStore {
   readonly root: string;
   /** Folders known to exist: mkdir once per folder, not once per write. */
   readonly #dirs = new Set<string>();
+  readonly #sweep: SweepPolicy;
 
-  constructor(root: string) {
+  constructor(root: string, o: LocalStoreOptions = {}) {
     this.root = resolve(root);
+    this.#sweep = { now: o.now ?? Date.now, maxAgeMs: o.tempMaxAgeMs ?? TEMP_MAX_AGE_MS };
   }
 
   get location(): string {
@@ -52,17 +63,69 @@ export class LocalTargetStore implements TargetStore {
     return new LocalTarget(this, key, this.pathOf(key));
   }
 
+  /**
+   * One mkdir per folder while it stays in place. A folder that already existed may hold temp
+   * files of writers that died: swept once, as it enters the cache (a new one has none).
+   */
   async ensureDir(dir: string): Promise<void> {
     if (this.#dirs.has(dir)) return;
-    await fsp.mkdir(dir, { recursive: true });
+    const created = await fsp.mkdir(dir, { recursive: true });
+    if (this.#dirs.has(dir)) return;
     this.#dirs.add(dir);
+    // A failed sweep must never fail the write that triggered it.
+    if (created === undefined) await sweepDir(dir, this.#sweep).catch(() => 0);
   }
 
-  /** For `open()`, which must hand back a stream at once: one mkdir per folder, ever. */
+  /** {@link ensureDir} for `open()` and small writes, which do not wait on the event loop. */
   ensureDirSync(dir: string): void {
     if (this.#dirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
+    const created = mkdirSync(dir, { recursive: true });
     this.#dirs.add(dir);
+    if (created !== undefined) return;
+    try {
+      sweepDirSync(dir, this.#sweep);
+    } catch {
+      // As in ensureDir.
+    }
+  }
+
+  /**
+   * Run `attempt` in `dir`. The folder cache saves a mkdir per write, but a folder removed by
+   * hand (`rm -rf` under a running server) is then missing: on ENOENT, forget it, recreate it,
+   * and try once more.
+   */
+  async inDir<T>(dir: string, attempt: () => Promise<T>): Promise<T> {
+    await this.ensureDir(dir);
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      this.#dirs.delete(dir);
+      await this.ensureDir(dir);
+      return attempt();
+    }
+  }
+
+  /** {@link inDir} with synchronous calls. */
+  inDirSync<T>(dir: string, attempt: () => T): T {
+    this.ensureDirSync(dir);
+    try {
+      return attempt();
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      this.#dirs.delete(dir);
+      this.ensureDirSync(dir);
+      return attempt();
+    }
+  }
+
+  /**
+   * Remove the temp files that dead writers left in a folder (`chains/<type>/.../<id>`): their
+   * pid is gone, or they were not written for the safe age (a day). Returns how many went.
+   * For code that just killed a writer (the process pool); writes sweep a folder by themselves.
+   */
+  sweepTemps(folderKey: string): Promise<number> {
+    return sweepDir(this.pathOf(folderKey), this.#sweep);
   }
 
   /**
@@ -111,27 +174,33 @@ class LocalTarget implements Target {
   async write(data: string | Uint8Array): Promise<void> {
     const size = typeof data === 'string' ? data.length * 3 : data.byteLength;
     if (size <= SYNC_WRITE_MAX) return this.writeSync(data);
-    await this.store.ensureDir(dirname(this.path));
-    const tmp = tempPathFor(this.path);
-    try {
-      await fsp.writeFile(tmp, data);
-      await fsp.rename(tmp, this.path);
-    } catch (err) {
-      await fsp.rm(tmp, { force: true });
-      throw err;
-    }
+    await this.store.inDir(dirname(this.path), async () => {
+      const tmp = tempPathFor(this.path);
+      try {
+        await fsp.writeFile(tmp, data);
+        await fsp.rename(tmp, this.path);
+      } catch (err) {
+        await fsp.rm(tmp, { force: true }).catch(() => undefined);
+        throw err;
+      } finally {
+        releaseTemp(tmp);
+      }
+    });
   }
 
   private writeSync(data: string | Uint8Array): void {
-    this.store.ensureDirSync(dirname(this.path));
-    const tmp = tempPathFor(this.path);
-    try {
-      writeFileSync(tmp, data);
-      renameSync(tmp, this.path);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+    this.store.inDirSync(dirname(this.path), () => {
+      const tmp = tempPathFor(this.path);
+      try {
+        writeFileSync(tmp, data);
+        renameSync(tmp, this.path);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      } finally {
+        releaseTemp(tmp);
+      }
+    });
   }
 
   async writeFrom(source: WriteSource): Promise<void> {
@@ -146,44 +215,33 @@ class LocalTarget implements Target {
     }
   }
 
+  // The temp file is opened here, not by the stream, so that a missing folder shows at once
+  // (and is recreated) rather than as a stream error later.
   open(): AtomicWriter {
-    this.store.ensureDirSync(dirname(this.path));
-    return openAtomic(this.path);
+    return this.store.inDirSync(dirname(this.path), () => {
+      const tmp = tempPathFor(this.path);
+      try {
+        return atomicWriter(this.path, tmp, openSync(tmp, 'w'));
+      } catch (err) {
+        releaseTemp(tmp);
+        throw err;
+      }
+    });
   }
 
-  private async openAsync(): Promise<AtomicWriter> {
-    await this.store.ensureDir(dirname(this.path));
-    return openAtomic(this.path);
+  private openAsync(): Promise<AtomicWriter> {
+    return this.store.inDir(dirname(this.path), async () => {
+      const tmp = tempPathFor(this.path);
+      try {
+        return atomicWriter(this.path, tmp, await openFdAsync(tmp, 'w'));
+      } catch (err) {
+        releaseTemp(tmp);
+        throw err;
+      }
+    });
   }
 
   async delete(): Promise<void> {
     await fsp.rm(this.path, { force: true });
   }
-}
-
-function openAtomic(path: string): AtomicWriter {
-  const tmp = tempPathFor(path);
-  const stream = createWriteStream(tmp, { flags: 'w' });
-  let state: 'open' | 'committed' | 'aborted' = 'open';
-  const closed = (): Promise<void> =>
-    new Promise((res, rej) => {
-      if (stream.closed) return res();
-      stream.once('close', () => (stream.errored ? rej(stream.errored) : res()));
-    });
-  const writer = stream as unknown as AtomicWriter;
-  writer.commit = async () => {
-    if (state !== 'open') throw new Error(`cannot commit: writer already ${state}`);
-    if (!stream.writableEnded) stream.end();
-    await closed();
-    await fsp.rename(tmp, path);
-    state = 'committed';
-  };
-  writer.abort = async () => {
-    if (state !== 'open') return;
-    state = 'aborted';
-    if (!stream.destroyed) stream.destroy();
-    await closed().catch(() => undefined);
-    await fsp.rm(tmp, { force: true });
-  };
-  return writer;
 }

@@ -182,10 +182,11 @@ export class S3TargetStore implements TargetStore {
   }
 
   /**
-   * Abort multipart uploads under `prefix` begun more than `olderThanMs` ago: what a process
-   * killed mid-upload leaves behind (invisible, but billed). Returns how many were aborted.
+   * Abort multipart uploads under `prefix` begun more than `olderThanMs` before `now`: what a
+   * process killed mid-upload leaves behind (invisible, but billed). An upload whose start the
+   * store does not report is left alone unless `olderThanMs` is 0. Returns how many were aborted.
    */
-  async abortStaleUploads(prefix = 'chains/', olderThanMs = 24 * 3600_000): Promise<number> {
+  async abortStaleUploads(prefix = 'chains/', olderThanMs = 24 * 3600_000, now = Date.now()): Promise<number> {
     let aborted = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
@@ -193,7 +194,7 @@ export class S3TargetStore implements TargetStore {
       const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
       for (const u of page.Uploads ?? []) {
         if (!u.Key || !u.UploadId) continue;
-        if (u.Initiated && Date.now() - u.Initiated.getTime() < olderThanMs) continue;
+        if (olderThanMs > 0 && (!u.Initiated || now - u.Initiated.getTime() < olderThanMs)) continue;
         await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
         aborted++;
       }
