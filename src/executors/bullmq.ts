@@ -7,6 +7,7 @@ import type { Executor, TaskAttempt } from '../core/executor';
 import { type AnyTask, taskOptions } from '../core/task';
 import { bullPriority, channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToServers, type ToWorker, type ToWorkers } from './bullmq-protocol';
 import { type Locate, refOf } from './process-pool';
+import { applyQueueRate, type QueueRates, rateOf, removeUnconfiguredRates } from './queue-rates';
 import { closeConnection, redisConnection } from './redis-connection';
 
 export interface BullMQExecutorOptions {
@@ -15,8 +16,11 @@ export interface BullMQExecutorOptions {
   prefix: string;
   /** This server process: where workers send log lines and dynamic requirements. */
   serverId: string;
-  /** Per-queue rate limits, set on each queue when first used. */
-  rates?: Readonly<Record<string, { max: number; durationMs: number }>>;
+  /**
+   * Per-queue rate limits: set on each queue when first used, removed from one used that is
+   * not named, and from every queue under the prefix that is not named at start-up.
+   */
+  rates?: QueueRates;
   locate: Locate;
   /** Rebuilds a task from a TaskRef (dynamic requirements asked for on a worker). */
   instantiate: (ref: JobTaskRef) => AnyTask;
@@ -73,6 +77,7 @@ export class BullMQExecutor implements Executor {
   #flushScheduled = false;
   readonly #timer: NodeJS.Timeout;
   readonly #subscribed: Promise<unknown>;
+  readonly #started: Promise<void>;
   #closed = false;
 
   constructor(private readonly o: BullMQExecutorOptions) {
@@ -85,6 +90,19 @@ export class BullMQExecutor implements Executor {
     this.#sub.on('message', (_ch: string, raw: string) => this.#onMessage(raw));
     this.#timer = setInterval(() => void this.#check(), o.checkInterval ?? 5000);
     this.#timer.unref();
+    this.#started = removeUnconfiguredRates(this.#conn, o.prefix, o.rates).then(
+      (queues) => {
+        if (queues.length > 0) o.logger?.info({ queues }, `rate limits no longer configured removed from queues ${queues.join(', ')}`);
+      },
+      (err: unknown) => {
+        if (!this.#closed) o.logger?.warn({ err }, 'could not remove rate limits no longer configured');
+      },
+    );
+  }
+
+  /** Resolves once start-up housekeeping is done: rate limits no longer configured removed (or the attempt logged). */
+  started(): Promise<void> {
+    return this.#started;
   }
 
   async execute(a: TaskAttempt): Promise<void> {
@@ -111,12 +129,17 @@ export class BullMQExecutor implements Executor {
     if (!result.ok) throw deserializeError(result.error);
   }
 
-  /** Jobs waiting (prioritized ones included), active and delayed, per task queue: these and every queue used so far. */
+  /**
+   * Jobs waiting (prioritized ones included), active and delayed, per task queue: these and
+   * every queue used so far. A queue counted is used: its rate limit is as configured after.
+   */
   async counts(queues: Iterable<string> = []): Promise<Record<string, QueueDepth>> {
     const names = [...new Set([...queues, ...this.#queues.keys()])].sort();
     const out: Record<string, QueueDepth> = {};
     await Promise.all(names.map(async (name) => {
-      out[name] = await queueDepth(this.#queue(name).queue);
+      const e = this.#queue(name);
+      await e.ready;
+      out[name] = await queueDepth(e.queue);
     }));
     return out;
   }
@@ -127,10 +150,9 @@ export class BullMQExecutor implements Executor {
     const qn = queueName(name);
     const queue = new Queue<TaskJobData, TaskJobResult>(qn, { connection: this.#conn, prefix: this.o.prefix });
     queue.on('error', (err) => this.o.logger?.debug({ err }, 'queue error'));
-    const rate = this.o.rates?.[name];
     const ready = (async () => {
       await queue.waitUntilReady();
-      if (rate) await queue.setGlobalRateLimit(rate.max, rate.durationMs);
+      if (await applyQueueRate(queue, rateOf(this.o.rates, name))) this.o.logger?.info({ queue: name }, `rate limit no longer configured removed from queue '${name}'`);
     })();
     // Said once per queue: a task whose queue no worker serves waits, silently otherwise.
     void ready
@@ -261,5 +283,7 @@ export class BullMQExecutor implements Executor {
     }));
     this.#queues.clear();
     await Promise.all([this.#conn, this.#pub, this.#sub].map(closeConnection));
+    // Settles now if it had not: its commands fail once the connection is closed.
+    await this.#started;
   }
 }
