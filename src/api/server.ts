@@ -1,10 +1,13 @@
 import type { Server } from 'node:http';
+import { settlesWithin } from '../core/deadline';
 import { optionsOf } from '../core/task';
 import { RunManager } from '../runtime/runs';
 import type { Runtime } from '../runtime/runtime';
+import { startUploadSweeper } from '../runtime/upload-sweeper';
 import { RedisRunStore } from '../store/redis';
 import { SqliteRunStore } from '../store/sqlite';
 import type { RunStore } from '../store/types';
+import { S3TargetStore } from '../targets/s3';
 import { type AppOptions, createApp } from './app';
 import { Metrics } from './metrics';
 
@@ -13,7 +16,12 @@ export interface NectarServer {
   readonly server: Server;
   readonly runs: RunManager;
   readonly port: number;
-  close(): Promise<void>;
+  /**
+   * Stop: HTTP first, then runs in flight (cancelled and recorded with one server; left for
+   * adoption in distributed mode), then the stores. Steps that need Redis or S3 are bounded:
+   * with them down, the whole stop takes at most `graceMs` (default 10 s) plus a few seconds.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -31,20 +39,22 @@ export async function startServer(rt: Runtime, o: AppOptions & { port: number; h
     const s = app.listen(o.port, o.host ?? '127.0.0.1', (err?: Error) => (err ? rej(err) : res(s)));
     s.once('error', rej);
   });
+  const uploads = rt.store instanceof S3TargetStore ? startUploadSweeper({ store: rt.store, maxAgeMs: rt.config.s3UploadMaxAge, logger: rt.logger }) : undefined;
   const addr = server.address();
   return {
     server,
     runs,
     port: typeof addr === 'object' && addr ? addr.port : o.port,
-    async close() {
+    async close(graceMs = 10_000) {
       await new Promise<void>((res) => {
         server.close(() => res());
         server.closeAllConnections();
       });
-      await runs.close();
+      await settlesWithin(runs.close(), graceMs);
+      await uploads?.stop();
       metrics.close();
-      await rt.close();
-      await store.close();
+      await settlesWithin(rt.close(), 2000);
+      await settlesWithin(store.close(), 3000);
     },
   };
 }

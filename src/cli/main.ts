@@ -6,11 +6,12 @@ import { dagGraph, toDot } from '../dag/render';
 import { catalogue } from '../api/catalogue';
 import { startServer } from '../api/server';
 import { loadConfig } from '../runtime/config';
-import { redactConsole } from '../runtime/redact-console';
+import { routeConsole, stdoutCarriesData } from '../runtime/console';
 import { Runtime } from '../runtime/runtime';
 import { parseParamFlags, parseWorkers } from './args';
 import { printSummary, showProgress, summaryJson } from './output';
-import { workerCommand } from './worker-command';
+import { untilStopped } from './stop';
+import { STOP_SLACK_MS, wholeNumber, workerCommand } from './worker-command';
 
 /** Exit codes (DESIGN.md): 0 done, 1 a task failed, 2 bad usage. */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -37,7 +38,7 @@ const out = (s: string): void => {
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
-  redactConsole();
+  routeConsole();
   let code: number = EXIT.OK;
   const program = new Command('nectar')
     .description('A DAG-based ETL task runner: idempotent tasks, content-hashed targets.')
@@ -49,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('list the discovered tasks')
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) => {
+      if (o.json) stdoutCarriesData();
       const rt = runtime();
       if (o.json) return out(`${JSON.stringify({ tasks: catalogue(rt), problems: rt.registry.problems }, null, 2)}\n`);
       for (const t of rt.registry.tasks) {
@@ -68,13 +70,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--print', "write the root task's output to stdout (the summary goes to stderr)")
     .action(async (ref: string, o: { param: string[]; workers?: string; executor?: 'inprocess' | 'process' | 'bullmq'; json?: boolean; print?: boolean }) => {
       if (o.print && o.json) throw new NectarError('USAGE', '--print and --json both want stdout: choose one');
+      if (o.print || o.json) stdoutCarriesData();
       const workers = parseWorkers(o.workers);
       const rt = runtime();
       const root = rt.instantiate(ref, parseParamFlags(o.param));
       await rt.checkTargets();
+      // Ctrl-C or SIGTERM cancels the run: tasks stop, their partial writes are removed, and the
+      // summary says what was cancelled. A second signal exits at once.
       const ctl = new AbortController();
-      const onSigint = (): void => ctl.abort();
-      process.once('SIGINT', onSigint);
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (ctl.signal.aborted) {
+          process.stderr.write(`${signal} again: exiting now\n`);
+          process.exit(EXIT.FAILED);
+        }
+        ctl.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const runId = crypto.randomUUID();
       const stop = o.json ? () => undefined : showProgress(rt.events, runId);
       try {
@@ -90,7 +102,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         code = r.state === 'SUCCEEDED' ? EXIT.OK : EXIT.FAILED;
       } finally {
         stop();
-        process.off('SIGINT', onSigint);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         await rt.close();
       }
     });
@@ -98,6 +111,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   withTask(program.command('graph').description('print the DAG under a task'))
     .addOption(new Option('--format <format>', 'output format').choices(['dot', 'json']).default('dot'))
     .action(async (ref: string, o: { param: string[]; format: 'dot' | 'json' }) => {
+      stdoutCarriesData();
       const rt = runtime();
       const graph = dagGraph(await rt.graph(rt.instantiate(ref, parseParamFlags(o.param))));
       out(o.format === 'dot' ? toDot(graph) : `${JSON.stringify(graph, null, 2)}\n`);
@@ -106,6 +120,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   withTask(program.command('plan').description('show which outputs exist and which tasks would run, running nothing'))
     .option('--json', 'machine-readable output')
     .action(async (ref: string, o: { param: string[]; json?: boolean }) => {
+      if (o.json) stdoutCarriesData();
       const rt = runtime();
       await rt.checkTargets();
       const plan = await rt.plan(rt.instantiate(ref, parseParamFlags(o.param)));
@@ -119,7 +134,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('serve')
     .description('start the HTTP API')
     .option('--port <port>', 'port (default $PORT or 5000)')
-    .action(async (o: { port?: string }) => {
+    .option('--grace <seconds>', 'on SIGTERM: how long the server may take to record and close what is in flight', '10')
+    .action(async (o: { port?: string; grace: string }) => {
+      const grace = wholeNumber('--grace', o.grace, 0, 86_400) * 1000;
       // The server logs JSON lines (pino) on stdout: one per request, plus warnings.
       const rt = runtime(pino({ level: process.env['NECTAR_LOG_LEVEL'] ?? 'info' }));
       const port = o.port === undefined ? rt.config.port : Number(o.port);
@@ -127,13 +144,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       await rt.checkTargets();
       const srv = await startServer(rt, { port, ...(rt.config.apiToken ? { token: rt.config.apiToken } : {}) });
       process.stderr.write(`nectar serving ${rt.registry.tasks.length} tasks on http://127.0.0.1:${srv.port}${rt.config.apiToken ? ' (bearer token required)' : ''}\n`);
-      await new Promise<void>((res) => {
-        const stop = (): void => {
-          srv.close().then(res, res);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilStopped({ boundMs: grace + STOP_SLACK_MS, stop: () => srv.close(grace) });
     });
 
   workerCommand(program, runtime);

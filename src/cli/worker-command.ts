@@ -3,16 +3,20 @@ import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import pino from 'pino';
+import { settlesWithin } from '../core/deadline';
 import { NAME_PATTERN } from '../core/identity';
 import { NectarError } from '../core/errors';
 import { queueName } from '../executors/bullmq-protocol';
 import { queueDepth } from '../executors/bullmq';
-import { closeConnection, redisConnection } from '../executors/redis-connection';
+import { redisConnection } from '../executors/redis-connection';
 import { Autoscaler } from '../runtime/autoscale';
 import type { Runtime } from '../runtime/runtime';
 import { NectarWorker } from '../runtime/worker';
+import { untilStopped } from './stop';
 
 const NECTAR_BIN = resolve(__dirname, '../../bin/nectar.js');
+/** A stop may take this much longer than the grace period (handing jobs back, closing connections). */
+export const STOP_SLACK_MS = 4000;
 
 /** `--autoscale 1..4` -> { min: 1, max: 4 }. */
 export function parseRange(raw: string): { min: number; max: number } {
@@ -23,7 +27,8 @@ export function parseRange(raw: string): { min: number; max: number } {
   return { min, max };
 }
 
-function wholeNumber(flag: string, raw: string, min: number, max: number): number {
+/** A whole-number flag, checked: a USAGE error names the flag and the range. */
+export function wholeNumber(flag: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new NectarError('USAGE', `${flag} ${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
   return n;
@@ -63,18 +68,17 @@ export function workerCommand(program: Command, runtime: (logger?: pino.Logger) 
       const worker = new NectarWorker(rt, { queues, concurrency, grace });
       await worker.ready();
       process.stderr.write(`nectar worker ${worker.id} (pid ${process.pid}) ready: queues ${queues.join(',')}, concurrency ${concurrency}, ${rt.registry.tasks.length} tasks\n`);
-      await new Promise<void>((res) => {
-        let stopping = false;
-        const stop = (): void => {
-          if (stopping) return;
-          stopping = true;
-          process.stderr.write(`nectar worker ${worker.id} stopping: ${worker.running} tasks running\n`);
-          worker.close().then(res, res);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+      await untilStopped({
+        boundMs: grace + STOP_SLACK_MS,
+        onSignal: () => process.stderr.write(`nectar worker ${worker.id} stopping: ${worker.running} tasks running\n`),
+        stop: async () => {
+          await worker.close();
+          await settlesWithin(rt.close(), STOP_SLACK_MS / 2);
+        },
       });
-      await rt.close();
+      // Stopped: a task handed back after the grace period may still hold a timer; it must not
+      // keep this process (or its writes) alive.
+      process.exit(0);
     });
 }
 
@@ -100,14 +104,14 @@ async function supervise(o: { min: number; max: number; concurrency: number; que
   });
   scaler.start();
   process.stderr.write(`nectar worker autoscaler (pid ${process.pid}) ready: ${o.min}..${o.max} processes, queues ${o.queues.join(',')}, concurrency ${o.concurrency} each\n`);
-  await new Promise<void>((res) => {
-    const stop = (): void => {
-      scaler.close().then(res, res);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  await untilStopped({
+    // Each child stops within its own grace + slack; the supervisor kills any that does not.
+    boundMs: o.grace + STOP_SLACK_MS + 1000,
+    stop: async () => {
+      await scaler.close(o.grace + STOP_SLACK_MS + 500);
+      await settlesWithin(Promise.all(queues.map((q) => q.close().catch(() => undefined))), 200);
+      conn.disconnect();
+      await settlesWithin(rt.close(), 200);
+    },
   });
-  await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
-  await closeConnection(conn);
-  await rt.close();
 }

@@ -2,11 +2,12 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { deleteOutputs, taskFolder } from '../core/binding';
+import { settlesWithin } from '../core/deadline';
 import { NectarError, deserializeError, serializeError } from '../core/errors';
 import type { Executor, TaskAttempt } from '../core/executor';
 import type { AnyTask, TaskClass } from '../core/task';
 import type { FromChild, TaskRef, ToChild } from './child-protocol';
-import { TaskLog } from './task-log';
+import { TaskLog, writeTaskLog } from './task-log';
 
 /** Finds the chain file of a task class (the registry does this). */
 export type Locate = (cls: TaskClass) => { file: string; type: string; chain: string; name: string } | undefined;
@@ -27,6 +28,8 @@ interface Slot {
   child: ChildProcess;
   ready: Promise<void>;
   busy: boolean;
+  /** Requirements its task waits for in `ctx.require()`: while any, it does not count against `size`. */
+  parked: number;
 }
 
 const DEFAULT_ENTRY = resolve(__dirname, '../../bin/nectar-child.js');
@@ -74,8 +77,12 @@ export class ProcessPoolExecutor implements Executor {
               log.append(m.line);
               return;
             case 'require': {
+              // The waiting task gives its process's place back, so that what it waits for can
+              // run even with one worker process (the scheduler has given its slot back too).
+              this.#park(slot);
               Promise.resolve()
                 .then(() => a.require(m.tasks.map((r) => this.o.instantiate(r))))
+                .finally(() => slot.parked--)
                 .then(
                 () => send({ type: 'required', reqId: m.reqId }),
                 (err: unknown) => send({ type: 'required', reqId: m.reqId, error: serializeError(err) }),
@@ -118,7 +125,7 @@ export class ProcessPoolExecutor implements Executor {
       if (slot.child.exitCode !== null || slot.child.signalCode !== null || slot.child.killed) {
         // The child died or was killed mid-task: whatever it committed must not stay.
         this.#drop(slot);
-        await this.#cleanupAfterKill(a, log, err);
+        await this.#cleanupAfterKill(a, log, err, slot.child);
       }
       throw err;
     } finally {
@@ -126,10 +133,13 @@ export class ProcessPoolExecutor implements Executor {
     }
   }
 
-  async #cleanupAfterKill(a: TaskAttempt, log: TaskLog, err: unknown): Promise<void> {
+  async #cleanupAfterKill(a: TaskAttempt, log: TaskLog, err: unknown, child: ChildProcess): Promise<void> {
     await deleteOutputs(a.task, a.store);
+    // Its temp files go once it is reaped (until then its pid still looks alive).
+    if (child.exitCode === null && child.signalCode === null) await settlesWithin(new Promise((res) => child.once('exit', res)), 2000);
+    await a.store.sweepTemps?.(taskFolder(a.task.id)).catch(() => 0);
     log.write('error', `worker process stopped: ${(err as Error).message}`);
-    await a.store.target(`${taskFolder(a.task.id)}/log`).write(log.text()).catch(() => undefined);
+    await writeTaskLog(a.store, a.task.id, a.attempt, log.text()).catch(() => undefined);
   }
 
   #spawn(): Slot {
@@ -151,7 +161,7 @@ export class ProcessPoolExecutor implements Executor {
     });
     ready.catch(() => undefined);
     child.on('error', (err) => this.o.logger?.error({ err }, 'worker process error'));
-    const slot: Slot = { child, ready, busy: false };
+    const slot: Slot = { child, ready, busy: false, parked: 0 };
     // A child that dies while idle must never be handed out again.
     child.once('exit', () => {
       const i = this.#slots.indexOf(slot);
@@ -161,10 +171,26 @@ export class ProcessPoolExecutor implements Executor {
     return slot;
   }
 
+  /** Children that count against `size`: all but those whose task waits in `ctx.require()`. */
+  #counted(): number {
+    let n = 0;
+    for (const s of this.#slots) if (s.parked === 0) n++;
+    return n;
+  }
+
+  #park(slot: Slot): void {
+    slot.parked++;
+    if (slot.parked === 1 && this.#waiting.length > 0 && this.#counted() < this.o.size) {
+      const s = this.#spawn();
+      s.busy = true;
+      (this.#waiting.shift() as (slot: Slot) => void)(s);
+    }
+  }
+
   #acquire(): Promise<Slot> {
     if (this.#closed) return Promise.reject(new Error('process pool closed'));
     const free = this.#slots.find((s) => !s.busy);
-    const slot = free ?? (this.#slots.length < this.o.size ? this.#spawn() : undefined);
+    const slot = free ?? (this.#counted() < this.o.size ? this.#spawn() : undefined);
     if (slot) {
       slot.busy = true;
       return Promise.resolve(slot);
@@ -174,6 +200,11 @@ export class ProcessPoolExecutor implements Executor {
 
   #release(slot: Slot): void {
     slot.busy = false;
+    if (this.#slots.length > this.o.size && this.#slots.includes(slot) && this.#waiting.length === 0) {
+      // One started while a task was parked: back to `size` children.
+      this.#drop(slot);
+      return;
+    }
     const next = this.#waiting.shift();
     if (!next) return;
     const s = this.#slots.includes(slot) ? slot : this.#spawn();
@@ -187,6 +218,7 @@ export class ProcessPoolExecutor implements Executor {
     if (slot.child.exitCode === null) slot.child.kill('SIGKILL');
   }
 
+  /** SIGTERM every child and wait for it; one still there after 2 s (a task ignoring the signal) is SIGKILLed. */
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all(
@@ -194,7 +226,11 @@ export class ProcessPoolExecutor implements Executor {
         (s) =>
           new Promise<void>((res) => {
             if (s.child.exitCode !== null || s.child.signalCode !== null) return res();
-            s.child.once('exit', () => res());
+            const kill = setTimeout(() => s.child.kill('SIGKILL'), 2000);
+            s.child.once('exit', () => {
+              clearTimeout(kill);
+              res();
+            });
             s.child.kill('SIGTERM');
           }),
       ),

@@ -5,7 +5,8 @@ import { mapShape } from '../core/shape';
 import { type RunContext, isOutputSpec, taskSettings } from '../core/task';
 import { GuardedTarget } from './guarded-target';
 import { execProgram } from './program';
-import { TaskLog } from './task-log';
+import { runWithTaskLog } from './task-console';
+import { TaskLog, writeTaskLog } from './task-log';
 
 /**
  * Run one attempt of a task in this process: `params.json` first, then `run(ctx)` raced
@@ -47,7 +48,7 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
         return bindInputs(req, store) as never;
       },
     };
-    await Promise.race([task.run(ctx as RunContext<typeof task>), abort.aborted]);
+    await Promise.race([runWithTaskLog(log, () => task.run(ctx as RunContext<typeof task>)), abort.aborted]);
     // Outputs written through ctx.output are known to exist; anything else is checked.
     const unsure = guarded.filter((g) => !g.written);
     if (unsure.length > 0) {
@@ -64,6 +65,6 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
     await deleteOutputs(task, store);
     throw err;
   } finally {
-    await store.target(`${folder}/log`).write(log.text());
+    await writeTaskLog(store, task.id, a.attempt, log.text());
   }
 }

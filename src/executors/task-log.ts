@@ -1,8 +1,10 @@
 import pino, { type Logger } from 'pino';
+import { taskFolder } from '../core/binding';
 import { redact } from '../core/redact';
+import type { TargetStore } from '../core/target';
 
 /** pino's numeric levels for the lines nectar writes itself. */
-const LEVEL = { info: 30, error: 50 } as const;
+const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 
 /**
  * The log of one attempt: lines in pino's JSON format, kept for the `log` file and passed on
@@ -49,4 +51,16 @@ export class TaskLog {
     this.lines.push(line);
     this.onLine(line);
   }
+}
+
+/**
+ * Write an attempt's lines to the task's `log` file. A first attempt starts the file afresh;
+ * a later one (a retry) keeps what the earlier attempts wrote and adds its own after them, so
+ * the file tells the whole story (each line says its `attempt`). The read happens only on
+ * retries, never on the hot path of a first attempt.
+ */
+export async function writeTaskLog(store: TargetStore, taskId: string, attempt: number, text: string): Promise<void> {
+  const target = store.target(`${taskFolder(taskId)}/log`);
+  const before = attempt > 1 ? await target.readText().catch(() => '') : '';
+  await target.write(before + text);
 }

@@ -93,14 +93,24 @@ export class Autoscaler {
     p.kill('SIGTERM');
   }
 
-  /** SIGTERM every process (they finish their tasks) and wait for all of them. */
-  async close(): Promise<void> {
+  /**
+   * SIGTERM every process (they finish their tasks) and wait for all of them; one still alive
+   * `killAfterMs` later is SIGKILLed (its jobs stall and are taken again elsewhere).
+   */
+  async close(killAfterMs = 60_000): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
     const all = [...this.#procs, ...this.#stopping];
     await Promise.all(all.map((p) => new Promise<void>((res) => {
       if (p.exitCode !== null || p.signalCode !== null) return res();
-      p.once('exit', () => res());
+      const kill = setTimeout(() => {
+        this.o.log(`autoscale: worker process ${p.pid} did not stop within ${Math.round(killAfterMs / 1000)} s: killing it`);
+        p.kill('SIGKILL');
+      }, killAfterMs);
+      p.once('exit', () => {
+        clearTimeout(kill);
+        res();
+      });
       p.kill('SIGTERM');
     })));
     this.#procs.length = 0;

@@ -6,7 +6,7 @@ import { discover } from '../discovery/discover';
 import type { FromChild, TaskRef, ToChild } from '../executors/child-protocol';
 import { runAttemptHere } from '../executors/run-attempt';
 import { loadConfig } from './config';
-import { redactConsole } from './redact-console';
+import { routeConsole } from './console';
 import { createTargetStore } from './targets';
 
 /**
@@ -14,7 +14,7 @@ import { createTargetStore } from './targets';
  * attempt here, stream its log lines to the parent, ask the parent for dynamic requirements.
  */
 export function childMain(): void {
-  redactConsole();
+  routeConsole();
   const send = (m: FromChild): void => {
     process.send?.(m);
   };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type Job, Worker } from 'bullmq';
+import { type Job, WaitingError, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import { checkComplete } from '../core/binding';
+import { settlesWithin } from '../core/deadline';
 import { NectarError, deserializeError, serializeError } from '../core/errors';
 import { AttemptAbort } from '../core/executor';
 import { type AnyTask, taskOptions } from '../core/task';
@@ -19,6 +20,9 @@ export interface WorkerOptions {
   grace?: number;
 }
 
+/** How long a stopping worker gives each step that needs Redis (hand a job back, quit) once the grace period is over. */
+const STEP_MS = 1000;
+
 /**
  * `nectar worker`: takes task jobs from its queues, runs each where it is (the chains are
  * loaded here; targets as configured, S3 in production), and answers with the outcome. A task
@@ -28,7 +32,12 @@ export interface WorkerOptions {
  */
 export class NectarWorker {
   readonly id = randomUUID();
-  readonly #workers: Worker<TaskJobData, TaskJobResult>[] = [];
+  readonly #workers = new Map<string, Worker<TaskJobData, TaskJobResult>>();
+  /** Job processors in flight, so that a stop can wait for them to hand their jobs back. */
+  readonly #processing = new Set<Promise<unknown>>();
+  /** The abort reason of tasks stopped because the grace period ran out: their jobs go back to the queue. */
+  #handBack: NectarError | undefined;
+  #closing = false;
   readonly #conns: Redis[] = [];
   readonly #pub: Redis;
   readonly #sub: Redis;
@@ -57,7 +66,7 @@ export class NectarWorker {
       const conn = redisConnection(url);
       conn.on('error', (err) => rt.logger.debug({ err }, 'redis connection error'));
       this.#conns.push(conn);
-      const w = new Worker<TaskJobData, TaskJobResult>(queueName(q), (job) => this.#process(job), {
+      const w = new Worker<TaskJobData, TaskJobResult>(queueName(q), (job, token) => this.#track(this.#process(job, token)), {
         connection: conn,
         prefix,
         concurrency: o.concurrency ?? 8,
@@ -70,20 +79,27 @@ export class NectarWorker {
       // Told once BullMQ has recorded the job as completed, so that a task asked for again
       // right after is a new job, not a duplicate of this one.
       w.on('completed', (job, result) => this.#done(job.id as string, result));
-      this.#workers.push(w);
+      this.#workers.set(queueName(q), w);
     }
   }
 
   /** Resolves when every queue's worker is connected and taking jobs. */
   async ready(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.waitUntilReady()));
+    await Promise.all([...this.#workers.values()].map((w) => w.waitUntilReady()));
   }
 
   get running(): number {
     return this.#running.size;
   }
 
-  async #process(job: Job<TaskJobData, TaskJobResult>): Promise<TaskJobResult> {
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#processing.add(p);
+    const drop = (): void => void this.#processing.delete(p);
+    p.then(drop, drop);
+    return p;
+  }
+
+  async #process(job: Job<TaskJobData, TaskJobResult>, token: string | undefined): Promise<TaskJobResult> {
     const d = job.data;
     let task: AnyTask;
     try {
@@ -108,10 +124,16 @@ export class NectarWorker {
         store: this.rt.store,
         abort,
         onLog: d.log ? (line) => this.#log(d.origin, task.id, line) : () => undefined,
-        require: (tasks) => this.#require(d.origin, task.id, tasks),
+        require: (tasks) => this.#lendSlot(job.queueName, this.#require(d.origin, task.id, tasks)),
       });
       return { ok: true };
     } catch (err) {
+      if (this.#handBack && abort.reason === this.#handBack) {
+        // Not a failure of the task: put its job back for another worker (if Redis is there to
+        // hear it; if not, the job stalls and is taken again once its lock expires).
+        if (token !== undefined && this.#pub.status === 'ready') await settlesWithin(job.moveToWait(token), STEP_MS);
+        throw new WaitingError();
+      }
       return { ok: false, error: serializeError(err) };
     } finally {
       if (timer) clearTimeout(timer);
@@ -160,6 +182,26 @@ export class NectarWorker {
     });
   }
 
+  /**
+   * A task waiting in `ctx.require()` gives its slot back while it waits: its queue's worker
+   * takes one more job at once, so the tasks it waits for can run here even with
+   * `--concurrency 1` (they may be on this very queue). `pause(true)` + `resume()` is BullMQ's
+   * public way to wake a worker's fetch loop, which otherwise looks at the new concurrency
+   * only when a job ends.
+   */
+  async #lendSlot(queue: string, wait: Promise<void>): Promise<void> {
+    const w = this.#workers.get(queue);
+    if (!w || this.#closing) return wait;
+    w.concurrency = w.concurrency + 1;
+    await w.pause(true);
+    if (!this.#closing) await w.resume();
+    try {
+      await wait;
+    } finally {
+      w.concurrency = Math.max(1, w.concurrency - 1);
+    }
+  }
+
   #onMessage(_channel: string, raw: string): void {
     let m: ToWorkers | ToWorker;
     try {
@@ -178,23 +220,41 @@ export class NectarWorker {
   }
 
   /**
-   * Stop taking jobs and let running tasks finish, up to the grace period; then hand the rest
-   * back (their jobs stall and another worker takes them) and stop.
+   * Stop taking jobs and let running tasks finish, up to the grace period (less if nothing
+   * runs and Redis is away: there is nothing to wait for). Then the tasks still running are
+   * aborted (their writes refused, as on timeout) and their jobs handed back to the queue, and
+   * the connections are dropped: a stop is bounded by the grace period plus a few seconds,
+   * whether Redis is up or not. BullMQ's `close(true)` cannot be used for this: once `close()`
+   * is under way it returns the same pending promise.
    */
   async close(): Promise<void> {
-    const graceful = Promise.all(this.#workers.map((w) => w.close()));
-    const grace = this.o.grace ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace)))]);
-    clearTimeout(timer);
-    if (timedOut) {
-      this.rt.logger.warn({ running: [...this.#running.keys()] }, 'grace period over: handing running tasks back');
-      await Promise.all(this.#workers.map((w) => w.close(true).catch(() => undefined)));
+    this.#closing = true;
+    const workers = [...this.#workers.values()];
+    const graceful = Promise.all(workers.map((w) => w.close()));
+    graceful.catch(() => undefined);
+    const deadline = Date.now() + (this.o.grace ?? 30_000);
+    let done = false;
+    void graceful.then(() => (done = true));
+    while (!done && Date.now() < deadline) {
+      if (this.#running.size === 0 && this.#pub.status !== 'ready') break;
+      await settlesWithin(graceful, Math.min(100, Math.max(1, deadline - Date.now())));
+    }
+    if (!done) {
+      if (this.#running.size > 0) this.rt.logger.warn({ running: [...this.#running.keys()] }, 'grace period over: handing running tasks back');
+      this.#handBack = new NectarError('INTERRUPTED', 'the worker was stopped and its grace period is over: the task was handed back to its queue');
+      for (const abort of this.#running.values()) abort.abort(this.#handBack);
+      await settlesWithin(Promise.allSettled([...this.#processing]), 2 * STEP_MS);
     }
     if (this.#flush) {
       clearTimeout(this.#flush);
       this.#flushLines();
     }
-    await Promise.all([...this.#conns, this.#pub, this.#sub].map(closeConnection));
+    const conns = [...this.#conns, this.#pub, this.#sub];
+    if (done) await Promise.all(conns.map(closeConnection));
+    else {
+      // Redis is away or jobs hang on it: nothing more can be said to it.
+      for (const c of conns) c.disconnect();
+      await settlesWithin(graceful, STEP_MS);
+    }
   }
 }

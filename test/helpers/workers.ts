@@ -14,7 +14,7 @@ export interface TestWorker {
 }
 
 /** Start `nectar <args>` and resolve once its stderr matches `ready`, with the match. */
-async function startNectar(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: TestWorker; match: RegExpExecArray }> {
+export async function startNectar(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: TestWorker; match: RegExpExecArray }> {
   const child = spawn(process.execPath, [join(REPO, 'bin/nectar.js'), ...args], {
     env: { ...process.env, NECTAR_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -54,8 +54,8 @@ export async function startWorker(env: Record<string, string>, flags: string[] =
 }
 
 /** A `nectar serve` child process of a test, on a free port. */
-export async function startServe(env: Record<string, string>): Promise<TestWorker & { base: string }> {
-  const { proc, match } = await startNectar(['serve', '--port', '0'], env, /http:\/\/127\.0\.0\.1:(\d+)/);
+export async function startServe(env: Record<string, string>, flags: string[] = []): Promise<TestWorker & { base: string }> {
+  const { proc, match } = await startNectar(['serve', '--port', '0', ...flags], env, /http:\/\/127\.0\.0\.1:(\d+)/);
   return { ...proc, base: `http://127.0.0.1:${match[1]}` };
 }
 
@@ -67,4 +67,25 @@ export async function stopWorkers(workers: readonly TestWorker[]): Promise<void>
     await w.exited;
     clearTimeout(t);
   }));
+}
+
+/** Resolves with the exit code (or signal) if the process exits within `ms`, else with 'still running'. */
+export async function exitWithin(proc: TestWorker, ms: number): Promise<number | NodeJS.Signals | null | 'still running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still running'>((res) => (timer = setTimeout(() => res('still running'), ms)));
+  try {
+    return await Promise.race([proc.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True while a process with this pid exists on this machine. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -151,6 +151,66 @@ describe('settings and secrets', () => {
   });
 });
 
+const PINNED = `
+import { defineSettings, p, setting, task, type RunContext } from 'nectar';
+export const settings = defineSettings({ PIN: setting.secret(), CODE: setting.secret() });
+export class PinTask extends task({ q: p.string() }, { settings: ['PIN'] }) {
+  async run(ctx: RunContext<PinTask>) { await ctx.output.write('unlocked'); }
+}
+export class CodeTask extends task({ q: p.string() }, { settings: ['CODE'] }) {
+  async run(ctx: RunContext<CodeTask>) { await ctx.output.write('coded'); }
+}
+`;
+
+describe('a secret too short to redact', () => {
+  let dir: string;
+  let chains: string;
+  beforeAll(() => {
+    dir = tempDir('nectar-short-secret-');
+    chains = writeChains(dir, { 'pinned/pin_chain.ts': PINNED });
+  });
+  afterAll(() => rmDir(dir));
+
+  const tooShort = (name: string): string => `secret ${name} of type pinned is shorter than 4 characters, too short to redact safely`;
+
+  test('is refused when the chains load, from the environment or the settings file, naming the type, the setting and why', () => {
+    const settingsDir = join(dir, 'settings');
+    mkdirSync(settingsDir, { recursive: true });
+    writeFileSync(join(settingsDir, 'pinned.json'), JSON.stringify({ CODE: 'xy' }));
+    for (const pin of ['', '123']) {
+      const reg = discover(chains, require, { settingsDir, env: { NECTAR_PINNED_PIN: pin } });
+      const reason = reg.problems.map((p) => p.reason).join('\n');
+      expect(reason).toContain(`chain type 'pinned': `);
+      expect(reason).toContain(tooShort('PIN'));
+      expect(reason).toContain(tooShort('CODE'));
+    }
+    // Four characters are enough.
+    const ok = discover(chains, require, { settingsDir, env: { NECTAR_PINNED_PIN: '1234', NECTAR_PINNED_CODE: 'abcd' } });
+    expect(ok.problems).toEqual([]);
+  });
+
+  test('its tasks refuse to construct with that message (BAD_CONFIG); the value is not shown', async () => {
+    process.env['NECTAR_PINNED_PIN'] = 'a1';
+    process.env['NECTAR_PINNED_CODE'] = 'long-enough';
+    const rt = makeRuntime(chains, join(dir, 'targets'), { NECTAR_SETTINGS_DIR: join(dir, 'none') });
+    try {
+      let err: unknown;
+      try {
+        rt.instantiate('pinned/PinTask', { q: 'x' });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'BAD_CONFIG', message: expect.stringContaining(tooShort('PIN')) });
+      expect((err as Error).message).not.toMatch(/\ba1\b/);
+      expect((await rt.run(rt.instantiate('pinned/CodeTask', { q: 'x' }))).state).toBe('SUCCEEDED');
+    } finally {
+      delete process.env['NECTAR_PINNED_PIN'];
+      delete process.env['NECTAR_PINNED_CODE'];
+      await rt.close();
+    }
+  });
+});
+
 const PRINTER = `
 import { defineSettings, p, setting, task, type RunContext } from 'nectar';
 export const settings = defineSettings({ TOKEN: setting.secret() });
@@ -174,15 +234,18 @@ describe('secrets printed with console.*', () => {
   });
   afterAll(() => rmDir(dir));
 
-  test.each(['inprocess', 'process'])('are redacted on the CLI\'s stdout and stderr (%s executor)', (executor) => {
+  test.each(['inprocess', 'process'])('go to the task\'s log redacted, and nowhere in the CLI\'s output (%s executor)', (executor) => {
+    const targets = join(dir, `targets-${executor}`);
     const r = spawnSync(process.execPath, [join(REPO, 'bin/nectar.js'), 'run', 'printer/PrintTask', '--param', `n=${executor.length}`, '--executor', executor], {
-      env: { ...process.env, NECTAR_CHAINS: chains, NECTAR_TARGETS: join(dir, 'targets'), NECTAR_PRINTER_TOKEN: TOKEN },
+      env: { ...process.env, NECTAR_CHAINS: chains, NECTAR_TARGETS: targets, NECTAR_PRINTER_TOKEN: TOKEN },
       encoding: 'utf8',
       cwd: dir,
     });
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('token is [redacted]');
-    expect(r.stderr).toContain("token: '[redacted]'");
-    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+    const [logFile] = filesUnder(targets).filter((f) => f.endsWith('/log'));
+    const log = readFileSync(logFile as string, 'utf8');
+    expect(log).toContain('token is [redacted]');
+    expect(log).toContain("token: '[redacted]'");
+    expect(r.stdout + r.stderr + log).not.toContain(TOKEN);
   });
 });
