@@ -18,6 +18,8 @@ export interface TaskAttempt {
   readonly wantsLog?: boolean;
   /** Dynamic dependencies: resolves when all are complete, rejects if one cannot be. */
   require(tasks: readonly AnyTask[]): Promise<void>;
+  /** For an executor that `queues`: called when a worker has taken the attempt and starts it. */
+  onStarted?(): void;
 }
 
 /**
@@ -27,6 +29,11 @@ export interface TaskAttempt {
  */
 export interface Executor {
   readonly kind: string;
+  /**
+   * True when an attempt first waits in a queue for a worker (distributed mode): the task is
+   * QUEUED until the executor calls `onStarted`, then RUNNING. Otherwise it runs at once.
+   */
+  readonly queues?: boolean;
   execute(attempt: TaskAttempt): Promise<void>;
   close(): Promise<void>;
 }
@@ -37,7 +44,7 @@ export interface Executor {
  * adding and removing one costs about 4 µs, more than the rest of a no-op task's bookkeeping.
  */
 export class AttemptAbort {
-  readonly #controller = new AbortController();
+  #controller: AbortController | undefined;
   #reason: Error | undefined;
   #reject: (reason: unknown) => void = () => undefined;
   readonly aborted = new Promise<never>((_, reject) => {
@@ -50,6 +57,10 @@ export class AttemptAbort {
 
   /** The AbortSignal, made on first use (most no-op tasks never need one). */
   get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#reason) this.#controller.abort(this.#reason);
+    }
     return this.#controller.signal;
   }
 
@@ -61,7 +72,7 @@ export class AttemptAbort {
   abort(reason: Error): void {
     if (this.#reason) return;
     this.#reason = reason;
-    this.#controller.abort(reason);
+    this.#controller?.abort(reason);
     this.#reject(reason);
   }
 }

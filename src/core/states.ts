@@ -3,8 +3,10 @@ import type { SerializedError } from './errors';
 /**
  * Task and run states as string unions (DESIGN.md "Run semantics").
  * DONE also covers "already complete, skipped": the `skipped` flag on events says which.
+ * QUEUED: handed to an executor whose attempts wait in a queue (distributed mode) and not
+ * started by a worker yet; RUNNING once one has.
  */
-export const TASK_STATES = ['PENDING', 'RUNNING', 'DONE', 'FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const;
+export const TASK_STATES = ['PENDING', 'QUEUED', 'RUNNING', 'DONE', 'FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 export const RUN_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -32,6 +34,7 @@ export function isTerminal(state: TaskState): boolean {
     case 'CANCELLED':
       return true;
     case 'PENDING':
+    case 'QUEUED':
     case 'RUNNING':
       return false;
     default: {

@@ -28,7 +28,10 @@ export type TaskJobResult = { ok: true; skipped?: boolean } | { ok: false; error
  * Worker -> every server (channel `<prefix>:done`), batched: outcomes of finished jobs. Every
  * server hears every outcome, so one waiting on a job another server added hears it too.
  */
-export type ToServers = { type: 'done'; results: [taskId: string, result: TaskJobResult][] };
+export type ToServers =
+  | { type: 'done'; results: [taskId: string, result: TaskJobResult][] }
+  /** Jobs a worker has taken and started (their tasks turn from QUEUED to RUNNING). */
+  | { type: 'started'; taskIds: string[] };
 
 /** Server -> every worker (channel `<prefix>:ctl`). */
 export type ToWorkers = { type: 'cancel'; taskId: string; error: SerializedError };

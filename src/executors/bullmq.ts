@@ -68,6 +68,7 @@ interface QueueEntry {
  */
 export class BullMQExecutor implements Executor {
   readonly kind = 'bullmq';
+  readonly queues = true;
   readonly #conn: Redis;
   readonly #pub: Redis;
   readonly #sub: Redis;
@@ -206,6 +207,9 @@ export class BullMQExecutor implements Executor {
     switch (m.type) {
       case 'done':
         for (const [taskId, result] of m.results) this.#settle(taskId, result);
+        return;
+      case 'started':
+        for (const taskId of m.taskIds) this.#waiters.get(taskId)?.a.onStarted?.();
         return;
       case 'log':
         for (const [taskId, line] of m.lines) this.#waiters.get(taskId)?.a.onLog(line);

@@ -45,6 +45,7 @@ export class NectarWorker {
   readonly #requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
   readonly #lines = new Map<string, [string, string][]>();
   #results: [string, TaskJobResult][] = [];
+  #started: string[] = [];
   #flush: NodeJS.Timeout | undefined;
   #nextReq = 1;
   readonly queues: readonly string[];
@@ -114,6 +115,7 @@ export class NectarWorker {
     if (complete) return { ok: true, skipped: true };
     const abort = new AttemptAbort();
     this.#running.set(task.id, abort);
+    this.#tellStarted(task.id);
     const timeout = taskOptions(task).timeout;
     const timer = timeout === undefined ? undefined : setTimeout(() => abort.abort(new NectarError('TIMEOUT', `${task} ran longer than its timeout of ${timeout} ms and was stopped`)), timeout);
     try {
@@ -148,6 +150,17 @@ export class NectarWorker {
     setImmediate(() => {
       const msg: ToServers = { type: 'done', results: this.#results };
       this.#results = [];
+      void this.#pub.publish(channels.done(this.rt.config.queuePrefix), JSON.stringify(msg)).catch(() => undefined);
+    });
+  }
+
+  /** Jobs started, to every server (any may wait on them), one publish per turn of the event loop. */
+  #tellStarted(taskId: string): void {
+    this.#started.push(taskId);
+    if (this.#started.length > 1) return;
+    setImmediate(() => {
+      const msg: ToServers = { type: 'started', taskIds: this.#started };
+      this.#started = [];
       void this.#pub.publish(channels.done(this.rt.config.queuePrefix), JSON.stringify(msg)).catch(() => undefined);
     });
   }

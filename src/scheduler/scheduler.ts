@@ -217,11 +217,13 @@ export class Scheduler {
     this.#active++;
     this.#resources.acquire(opts.resources);
     rec.attempts++;
-    rec.startedAt ??= Date.now();
+    // On an executor that queues, the task waits for a worker first: QUEUED until one starts it.
+    const queued = this.#executorOf(rec)?.queues === true;
+    if (!queued) rec.startedAt ??= Date.now();
     const ctl = new AttemptAbort();
     this.#running.set(rec.id, ctl);
     const prev = rec.state;
-    rec.state = 'RUNNING';
+    rec.state = queued ? 'QUEUED' : 'RUNNING';
     this.#emitState(rec, prev);
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeout !== undefined) {
@@ -255,17 +257,27 @@ export class Scheduler {
         if (events.hasListeners('task:log')) events.emit('task:log', { runId, taskId: rec.id, line });
       },
       require: (tasks) => this.#requireDynamic(rec, tasks),
+      onStarted: () => {
+        if (rec.state !== 'QUEUED' || this.#running.get(rec.id) !== ctl) return;
+        rec.startedAt ??= Date.now();
+        rec.state = 'RUNNING';
+        this.#emitState(rec, 'QUEUED');
+      },
     };
     return shared ? shared.join(rec.id, hooks, (h) => this.#attempt(rec, h)) : this.#attempt(rec, hooks);
   }
 
+  #executorOf(rec: TaskRecord): Executor | undefined {
+    return this.#o.executors[taskOptions(rec.task).executor ?? this.#o.executor ?? 'inprocess'];
+  }
+
   #attempt(rec: TaskRecord, hooks: AttemptHooks): Promise<void> {
     const kind = taskOptions(rec.task).executor ?? this.#o.executor ?? 'inprocess';
-    const executor = this.#o.executors[kind];
+    const executor = this.#executorOf(rec);
     if (!executor) return Promise.reject(new NectarError('BAD_TASK_DEFINITION', `${rec.task} wants the '${kind}' executor, which this run does not have`));
     const { events, runId, store } = this.#o;
     const wantsLog = events.hasListeners('task:log');
-    return executor.execute({ runId, task: rec.task, attempt: rec.attempts, store, abort: hooks.abort, onLog: hooks.onLog, wantsLog, require: hooks.require });
+    return executor.execute({ runId, task: rec.task, attempt: rec.attempts, store, abort: hooks.abort, onLog: hooks.onLog, wantsLog, require: hooks.require, onStarted: hooks.onStarted });
   }
 
   #failed(rec: TaskRecord, err: unknown, ctl: AttemptAbort): void {

@@ -6,6 +6,8 @@ export interface AttemptHooks {
   readonly abort: AttemptAbort;
   onLog(line: string): void;
   require(tasks: readonly AnyTask[]): Promise<void>;
+  /** A worker took the attempt from its queue and started it. */
+  onStarted(): void;
 }
 
 interface Waiting {
@@ -56,6 +58,9 @@ export class SharedExecutions {
       abort,
       onLog: (line) => {
         for (const w of waiting) w.hooks.onLog(line);
+      },
+      onStarted: () => {
+        for (const w of waiting) w.hooks.onStarted();
       },
       // Dynamic dependencies go to a run that still wants the task: one that left may be over.
       require: (tasks) => {

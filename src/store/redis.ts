@@ -276,7 +276,7 @@ export class RedisRunStore implements RunStore {
         for (const [taskId, text] of Object.entries(tasks)) {
           const row = taskFromJson(text);
           if (row?.state === 'RUNNING') args.push(taskId, text, JSON.stringify({ ...row, state: 'FAILED', endedAt: now, error: TASK_INTERRUPTED }));
-          else if (row?.state === 'PENDING') args.push(taskId, text, JSON.stringify({ ...row, state: 'CANCELLED' }));
+          else if (row?.state === 'PENDING' || row?.state === 'QUEUED') args.push(taskId, text, JSON.stringify({ ...row, state: 'CANCELLED' }));
         }
         const k = this.k;
         const ok = await this.redis.nectarInterrupt(k.run(id), k.tasks(id), k.state('QUEUED'), k.state('RUNNING'), k.state('FAILED'), k.ownerPrefix + (owner ?? ''), ...args);

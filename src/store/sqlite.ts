@@ -113,7 +113,7 @@ function prepare(db: Database.Database) {
     ),
     cancelPending: db.prepare<[]>(
       `UPDATE tasks SET state = 'CANCELLED'
-       WHERE state = 'PENDING' AND run_id IN (SELECT id FROM runs WHERE state IN ('QUEUED', 'RUNNING'))`,
+       WHERE state IN ('PENDING', 'QUEUED') AND run_id IN (SELECT id FROM runs WHERE state IN ('QUEUED', 'RUNNING'))`,
     ),
     failRuns: db.prepare<{ now: number; error: string }, { id: string }>(
       `UPDATE runs SET state = 'FAILED', interrupted = 1, ended_at = @now, error = @error

@@ -33,6 +33,25 @@ export class ChattyTask extends task({ tag: p.string() }) {
   }
 }
 
+/** Four chatty tasks printing at once, each after a pause. */
+export class ChorusTask extends task({ n: p.int({ default: 4 }) }) {
+  requires() {
+    return Array.from({ length: this.params.n }, (_, i) => new LateChattyTask({ tag: 'v' + i }));
+  }
+  async run(ctx: RunContext<ChorusTask>) {
+    await ctx.output.write('sung');
+  }
+}
+export class LateChattyTask extends task({ tag: p.string() }) {
+  async run(ctx: RunContext<LateChattyTask>) {
+    await new Promise((r) => setTimeout(r, 20));
+    console.log('voice', this.params.tag);
+    await new Promise((r) => setTimeout(r, 20));
+    console.log('voice again', this.params.tag);
+    await ctx.output.write(this.params.tag);
+  }
+}
+
 /** Streams slowly; drops a marker once a write is under way so a test can stop it mid-write. */
 export class SlowWriteTask extends task({ marker: p.string() }) {
   async run(ctx: RunContext<SlowWriteTask>) {
@@ -106,6 +125,18 @@ describe.each(['inprocess', 'process'])('with the %s executor', (executor) => {
     ]);
     expect(printed.map((l) => l.level)).toEqual([30, 30, 50]);
   });
+});
+
+it('tasks printing at the same time each get their own lines, none on stdout', () => {
+  const r = nectar(['run', 'out/ChorusTask', '--json', '--workers', '8']);
+  expect(r.code).toBe(0);
+  expect(() => JSON.parse(r.out)).not.toThrow();
+  const rt = makeRuntime(chains, targets);
+  for (let i = 0; i < 4; i++) {
+    const id = rt.instantiate('out/LateChattyTask', { tag: `v${i}` }).id;
+    const printed = logLines(id).filter((l) => l.console).map((l) => l.msg);
+    expect(printed).toEqual([`voice v${i}`, `voice again v${i}`]);
+  }
 });
 
 describe.each(['SIGTERM', 'SIGINT'] as const)('nectar run stopped by %s mid-write', (signal) => {

@@ -23,7 +23,7 @@ describe('LiveLogs', () => {
     events.emit('task:log', line('r2', 'b', 'b1'));
     events.emit('task:state', { runId: 'r2', taskId: 'a', state: 'DONE', previous: 'RUNNING', at: 0, attempt: 1 });
     expect(logs.get('a')?.lines).toEqual(['a1\n']); // another run's state change does not touch it
-    events.emit('run:end', { runId: 'r1', state: 'CANCELLED', at: 0, counts: { PENDING: 0, RUNNING: 0, DONE: 0, FAILED: 0, UPSTREAM_FAILED: 0, CANCELLED: 1 } });
+    events.emit('run:end', { runId: 'r1', state: 'CANCELLED', at: 0, counts: { PENDING: 0, QUEUED: 0, RUNNING: 0, DONE: 0, FAILED: 0, UPSTREAM_FAILED: 0, CANCELLED: 1 } });
     expect(logs.get('a')).toBeUndefined();
     expect(logs.get('b')?.lines).toEqual(['b1\n']);
     logs.close();

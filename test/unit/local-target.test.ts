@@ -160,7 +160,7 @@ describe('local target temp files', () => {
     const later = new LocalTargetStore(dir, { now: () => Date.now() + day + 60_000 });
     await later.target('chains/a/other.txt').write('y');
     expect(listed('chains/a')).toEqual(['.out.txt.tmp-x', 'other.txt']);
-    const short = new LocalTargetStore(dir, { tempMaxAgeMs: 0 });
+    const short = new LocalTargetStore(dir, { tempMaxAgeMs: 0, now: () => Date.now() + 1000 });
     plant('chains/a', [`.out.txt.tmp-${live}-2`]);
     expect(await short.sweepTemps('chains/a')).toBe(1);
   });

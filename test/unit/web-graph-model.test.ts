@@ -63,6 +63,19 @@ describe('the UI graph model', () => {
     expect(fam.counts).toMatchObject({ DONE: 390, RUNNING: 1, FAILED: 1, PENDING: 8 });
   });
 
+  test('a queued task is neither started nor ended; a family of queued tasks says so', () => {
+    const g = new RunGraph();
+    g.reset(fan(400));
+    const leaves = [...g.tasks.values()].filter((t) => t.family === 't/c/Leaf');
+    for (const t of leaves) g.setState(t.id, 'QUEUED', 5, {});
+    const first = leaves[0] as { id: string };
+    expect(g.tasks.get(first.id)).toMatchObject({ state: 'QUEUED', startedAt: null, endedAt: null });
+    expect(g.familyNode('t/c/Leaf', leaves.map((t) => t.id)).state).toBe('QUEUED');
+    g.setState(first.id, 'RUNNING', 7, {});
+    expect(g.tasks.get(first.id)).toMatchObject({ state: 'RUNNING', startedAt: 7 });
+    expect(g.familyNode('t/c/Leaf', leaves.map((t) => t.id)).counts).toMatchObject({ QUEUED: 399, RUNNING: 1 });
+  });
+
   test('search matches names, ids and k=v parameters, case-insensitively', () => {
     const g = new RunGraph();
     g.reset(fan(50));

@@ -1,5 +1,5 @@
 /** Task and run states as the API names them, with a symbol each so that colour is never the only cue. */
-export const TASK_STATES = ['PENDING', 'RUNNING', 'DONE', 'FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const;
+export const TASK_STATES = ['PENDING', 'QUEUED', 'RUNNING', 'DONE', 'FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 export const RUN_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type RunState = (typeof RUN_STATES)[number];
@@ -11,6 +11,7 @@ interface StateLook {
 
 const TASK_LOOK: Record<TaskState, StateLook> = {
   PENDING: { label: 'pending', symbol: '○' },
+  QUEUED: { label: 'queued, waiting for a worker', symbol: '◔' },
   RUNNING: { label: 'running', symbol: '▶' },
   DONE: { label: 'done', symbol: '✓' },
   FAILED: { label: 'failed', symbol: '✗' },
@@ -44,5 +45,5 @@ export function isActiveRun(s: RunState): boolean {
 }
 
 export function isTerminalTask(s: TaskState): boolean {
-  return s !== 'PENDING' && s !== 'RUNNING';
+  return s !== 'PENDING' && s !== 'QUEUED' && s !== 'RUNNING';
 }

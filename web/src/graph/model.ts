@@ -65,7 +65,7 @@ export function emptyCounts(): Counts {
 }
 
 /** The state a collapsed family shows: the one that most needs attention. */
-const ATTENTION: TaskState[] = ['FAILED', 'RUNNING', 'PENDING', 'UPSTREAM_FAILED', 'CANCELLED', 'DONE'];
+const ATTENTION: TaskState[] = ['FAILED', 'RUNNING', 'QUEUED', 'PENDING', 'UPSTREAM_FAILED', 'CANCELLED', 'DONE'];
 export function familyState(c: Counts): TaskState {
   return ATTENTION.find((s) => c[s] > 0) ?? 'PENDING';
 }
@@ -145,7 +145,7 @@ export class RunGraph {
     if (state === 'RUNNING') {
       t.startedAt ??= at;
       t.error = null;
-    } else if (state !== 'PENDING') t.endedAt = at;
+    } else if (state !== 'PENDING' && state !== 'QUEUED') t.endedAt = at;
     if (extra.error) t.error = extra.error;
     return t;
   }

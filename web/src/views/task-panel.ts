@@ -117,8 +117,8 @@ export class TaskPanel {
 
   async #loadLog(t: TaskNode, el: HTMLPreElement, scrollTop?: number): Promise<void> {
     const gen = ++this.#logGen;
-    if (t.state === 'PENDING') {
-      el.textContent = 'No log yet: the task has not started.';
+    if (t.state === 'PENDING' || t.state === 'QUEUED') {
+      el.textContent = t.state === 'QUEUED' ? 'No log yet: the task waits for a worker of its queue.' : 'No log yet: the task has not started.';
       return;
     }
     try {
