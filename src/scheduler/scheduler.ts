@@ -1,62 +1,18 @@
 import { checkComplete } from '../core/binding';
 import { NectarError, isNonRetryable, serializeError, type SerializedError } from '../core/errors';
-import type { EventBus } from '../core/events';
 import { AttemptAbort, type Executor } from '../core/executor';
-import type { ExecutorKind } from '../core/options';
 import { retryDelayFor } from '../core/options';
-import type { RunState, TaskProgress, TaskState } from '../core/states';
+import type { RunState, TaskState } from '../core/states';
 import { TASK_STATES, isTerminal } from '../core/states';
-import type { TargetStore } from '../core/target';
 import { type AnyTask, taskOptions } from '../core/task';
 import { Dag } from '../dag/graph';
+import { DynamicWaits } from './dynamic-waits';
 import { ReadyQueue } from './ready-queue';
 import { ResourcePool } from './resources';
-import type { AttemptHooks, SharedExecutions } from './shared';
+import type { AttemptHooks } from './shared';
+import type { RunResult, SchedulerOptions, TaskRecord } from './types';
 
-/** What one run needs. Everything is passed in: the scheduler holds no global state. */
-export interface SchedulerOptions {
-  runId: string;
-  store: TargetStore;
-  events: EventBus;
-  executors: Partial<Record<ExecutorKind, Executor>>;
-  /** For tasks that do not choose (default `inprocess`). */
-  executor?: ExecutorKind;
-  /** At most this many tasks run at once (default 8). */
-  workers?: number;
-  /** Limits of named resources (default 1 each). */
-  resources?: Readonly<Record<string, number>>;
-  /** Abort to cancel the run: running attempts are aborted, pending tasks never start. */
-  signal?: AbortSignal;
-  /** Executions in flight shared by runs of one runtime: the same task id runs once. */
-  shared?: SharedExecutions;
-}
-
-/** What is known of one task at the end of a run. */
-export interface TaskRecord extends TaskProgress {
-  readonly id: string;
-  readonly task: AnyTask;
-}
-
-export interface RunResult {
-  readonly runId: string;
-  readonly rootIds: readonly string[];
-  readonly state: RunState;
-  readonly tasks: ReadonlyMap<string, TaskRecord>;
-  readonly counts: Record<TaskState, number>;
-  readonly ran: number;
-  readonly skipped: number;
-  readonly durationMs: number;
-  /** FAILED tasks in the order they failed. */
-  readonly failures: readonly TaskRecord[];
-  /** Set when the run failed before any task could run (a cycle, a requires() that threw). */
-  readonly error?: SerializedError;
-}
-
-interface Waiter {
-  ids: Set<string>;
-  resolve(): void;
-  reject(err: Error): void;
-}
+export type { RunResult, SchedulerOptions, TaskRecord } from './types';
 
 /**
  * The run loop: resolves the DAG (complete tasks skipped and not expanded), runs the rest in
@@ -76,7 +32,12 @@ export class Scheduler {
   readonly #running = new Map<string, AttemptAbort>();
   /** Tasks paused in ctx.require, waiting for a slot to resume. */
   readonly #resumeQueue: (() => void)[] = [];
-  readonly #waiters = new Set<Waiter>();
+  readonly #dynamic = new DynamicWaits();
+  /**
+   * Attempts paused in `ctx.require()` that gave their slot back, with how many calls they
+   * wait in: their slot is not freed twice when they end (a timeout, a cancel) while paused.
+   */
+  readonly #parked = new Map<AttemptAbort, number>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #failures: TaskRecord[] = [];
   #active = 0;
@@ -233,7 +194,8 @@ export class Scheduler {
       if (timer) clearTimeout(timer);
       this.#running.delete(rec.id);
       this.#resources.release(opts.resources);
-      this.#active--;
+      // An attempt that ends while paused in ctx.require() gave its slot back already.
+      if (!this.#parked.delete(ctl)) this.#active--;
     };
     this.#execute(rec, ctl).then(
       () => {
@@ -256,7 +218,7 @@ export class Scheduler {
       onLog: (line) => {
         if (events.hasListeners('task:log')) events.emit('task:log', { runId, taskId: rec.id, line });
       },
-      require: (tasks) => this.#requireDynamic(rec, tasks),
+      require: (tasks) => this.#requireDynamic(rec, ctl, tasks),
       onStarted: () => {
         if (rec.state !== 'QUEUED' || this.#running.get(rec.id) !== ctl) return;
         rec.startedAt ??= Date.now();
@@ -359,7 +321,7 @@ export class Scheduler {
   }
 
   /** ctx.require(): add the tasks to the DAG, free the caller's slot while they run, resume when all are DONE. */
-  async #requireDynamic(requester: TaskRecord, tasks: readonly AnyTask[]): Promise<void> {
+  async #requireDynamic(requester: TaskRecord, ctl: AttemptAbort, tasks: readonly AnyTask[]): Promise<void> {
     const ids = new Set(tasks.map((t) => t.id));
     const added = await this.dag.expand(tasks);
     // Edges for the picture of the run; the requester is running, so they gate nothing.
@@ -370,8 +332,10 @@ export class Scheduler {
       }
     }
     this.#admit(added);
-    this.#active--;
-    const wait = new Promise<void>((resolve, reject) => this.#waiters.add({ ids, resolve, reject }));
+    const calls = this.#parked.get(ctl) ?? 0;
+    if (calls === 0 && this.#running.get(requester.id) === ctl) this.#active--;
+    if (calls > 0 || this.#running.get(requester.id) === ctl) this.#parked.set(ctl, calls + 1);
+    const wait = this.#dynamic.wait(ids);
     this.#notifyWaiters();
     this.#pump();
     let error: unknown;
@@ -380,32 +344,26 @@ export class Scheduler {
     } catch (e) {
       error = e;
     }
-    // Take a slot again before going on (resumed tasks come before new ones).
-    await new Promise<void>((res) => {
-      this.#resumeQueue.push(res);
-      this.#pump();
-    });
+    const left = this.#parked.get(ctl);
+    // The attempt ended while it waited: its slot is given back already, nothing to resume.
+    if (left === undefined) throw error ?? ctl.reason ?? new NectarError('CANCELLED', 'the attempt ended');
+    if (left > 1) this.#parked.set(ctl, left - 1);
+    else {
+      // Take a slot again before going on (resumed tasks come before new ones); if the attempt
+      // ends before one is free, the slot it is given goes straight back.
+      await new Promise<void>((res) => {
+        this.#resumeQueue.push(() => {
+          if (this.#parked.delete(ctl)) res();
+          else this.#active--;
+        });
+        this.#pump();
+      });
+    }
     if (error) throw error;
   }
 
   #notifyWaiters(): void {
-    for (const w of this.#waiters) {
-      let allDone = true;
-      for (const id of w.ids) {
-        const s = this.#records.get(id)?.state;
-        if (s === 'DONE') continue;
-        allDone = false;
-        if (s === 'FAILED' || s === 'UPSTREAM_FAILED' || s === 'CANCELLED') {
-          this.#waiters.delete(w);
-          w.reject(new NectarError('TASK_FAILED', `dynamic requirement ${id} ended ${s}`));
-          break;
-        }
-      }
-      if (allDone) {
-        this.#waiters.delete(w);
-        w.resolve();
-      }
-    }
+    this.#dynamic.notify((id) => this.#records.get(id)?.state);
   }
 
   #checkDone(): void {

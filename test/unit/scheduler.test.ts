@@ -160,6 +160,33 @@ class DynamicTask extends task({ n: p.int() }) {
   }
 }
 
+/** Held until the test lets it go; counts as running work (probe.active). */
+let letHeldGo: () => void = () => undefined;
+class HeldTask extends task({ i: p.int() }, { priority: 5 }) {
+  async run(ctx: RunContext<HeldTask>) {
+    probe.active++;
+    probe.maxActive = Math.max(probe.maxActive, probe.active);
+    await new Promise<void>((res) => (letHeldGo = res));
+    probe.active--;
+    await ctx.output.write('held');
+  }
+}
+/** Times out while it waits in ctx.require() for a HeldTask; goes first (priority). */
+class WaitsTask extends task({}, { timeout: 50, retries: 0, priority: 10 }) {
+  async run(ctx: RunContext<WaitsTask>) {
+    await ctx.require([new HeldTask({ i: 0 })]);
+    await ctx.output.write('never');
+  }
+}
+class WaitsAndSlowTask extends task({}) {
+  requires() {
+    return [new WaitsTask(), new SlowTask({ i: 99, ms: 5 })];
+  }
+  async run(ctx: RunContext<WaitsAndSlowTask>) {
+    await ctx.output.write('both');
+  }
+}
+
 class NoWriteTask extends task({}) {
   async run() {}
 }
@@ -249,7 +276,7 @@ const reached = (events: EventBus, runId: string, taskId: string, state: string)
 
 defineChain('unit', 'sched_chain', {
   BoomTask,
-  StepTask, SlowTask, DbTask, FanTask, FlakyTask, FatalTask, HangTask, BranchTask, JoinTask, AfterGoodTask, TopTask, LowTask, HighTask, MixTask, DynamicTask, NoWriteTask, CycleATask, CycleBTask,
+  StepTask, SlowTask, DbTask, FanTask, FlakyTask, FatalTask, HangTask, BranchTask, JoinTask, AfterGoodTask, TopTask, LowTask, HighTask, MixTask, DynamicTask, HeldTask, WaitsTask, WaitsAndSlowTask, NoWriteTask, CycleATask, CycleBTask,
 });
 
 describe('scheduler', () => {
@@ -376,6 +403,22 @@ describe('scheduler', () => {
   it('runs higher priority tasks first', async () => {
     await rt.run(new MixTask(), { workers: 1 });
     expect(probe.ran).toEqual(['high1', 'high2', 'low1', 'low2']);
+  });
+
+  it('a task that times out while paused in ctx.require() does not free its slot twice', async () => {
+    const states: NectarEventMap['task:state'][] = [];
+    rt.events.on('task:state', (e) => states.push(e));
+    const done = rt.run(new WaitsAndSlowTask(), { workers: 1 });
+    // WaitsTask parks (its slot goes to HeldTask), then times out while HeldTask still runs.
+    for (let i = 0; i < 200 && !states.some((e) => e.state === 'FAILED'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(states.find((e) => e.state === 'FAILED')?.error?.code).toBe('TIMEOUT');
+    // One slot: SlowTask must not have started beside HeldTask.
+    expect(probe.ran).not.toContain('slow99');
+    letHeldGo();
+    const r = await done;
+    expect(r.state).toBe('FAILED');
+    expect(probe.ran).toContain('slow99');
+    expect(probe.maxActive).toBe(1);
   });
 
   it('runs dynamic dependencies requested from run, even with one worker', async () => {
