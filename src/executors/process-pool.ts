@@ -180,11 +180,17 @@ export class ProcessPoolExecutor implements Executor {
 
   #park(slot: Slot): void {
     slot.parked++;
-    if (slot.parked === 1 && this.#waiting.length > 0 && this.#counted() < this.o.size) {
-      const s = this.#spawn();
-      s.busy = true;
-      (this.#waiting.shift() as (slot: Slot) => void)(s);
-    }
+    if (slot.parked === 1 && this.#counted() < this.o.size) this.#handToWaiting(() => this.#spawn());
+  }
+
+  /** The first attempt waiting for a child gets one (`get` picks it); false if none waits. */
+  #handToWaiting(get: () => Slot): boolean {
+    const next = this.#waiting.shift();
+    if (!next) return false;
+    const s = get();
+    s.busy = true;
+    next(s);
+    return true;
   }
 
   #acquire(): Promise<Slot> {
@@ -205,11 +211,7 @@ export class ProcessPoolExecutor implements Executor {
       this.#drop(slot);
       return;
     }
-    const next = this.#waiting.shift();
-    if (!next) return;
-    const s = this.#slots.includes(slot) ? slot : this.#spawn();
-    s.busy = true;
-    next(s);
+    this.#handToWaiting(() => (this.#slots.includes(slot) ? slot : this.#spawn()));
   }
 
   #drop(slot: Slot): void {

@@ -58,11 +58,9 @@ export function startUploadSweeper(o: UploadSweeperOptions): UploadSweeper {
   const sweep = (): void => {
     // One at a time: a listing slower than the interval must not pile up.
     if (stopped || running) return;
-    running = once()
-      .catch(() => undefined)
-      .finally(() => {
-        running = undefined;
-      });
+    running = once().finally(() => {
+      running = undefined;
+    });
   };
   const cancel = (o.setTimer ?? unrefInterval)(sweep, o.everyMs ?? DAY_MS);
   sweep();

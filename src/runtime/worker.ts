@@ -44,8 +44,6 @@ export class NectarWorker {
   readonly #running = new Map<string, AttemptAbort>();
   readonly #requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
   readonly #lines = new Map<string, [string, string][]>();
-  #results: [string, TaskJobResult][] = [];
-  #started: string[] = [];
   #flush: NodeJS.Timeout | undefined;
   #nextReq = 1;
   readonly queues: readonly string[];
@@ -79,7 +77,7 @@ export class NectarWorker {
       w.on('error', (err) => rt.logger.warn({ err, queue: q }, 'worker error'));
       // Told once BullMQ has recorded the job as completed, so that a task asked for again
       // right after is a new job, not a duplicate of this one.
-      w.on('completed', (job, result) => this.#done(job.id as string, result));
+      w.on('completed', (job, result) => this.#done([job.id as string, result]));
       this.#workers.set(queueName(q), w);
     }
   }
@@ -143,27 +141,24 @@ export class NectarWorker {
     }
   }
 
-  /** Outcomes to every server, one publish per turn of the event loop. */
-  #done(taskId: string, result: TaskJobResult): void {
-    this.#results.push([taskId, result]);
-    if (this.#results.length > 1) return;
-    setImmediate(() => {
-      const msg: ToServers = { type: 'done', results: this.#results };
-      this.#results = [];
-      void this.#pub.publish(channels.done(this.rt.config.queuePrefix), JSON.stringify(msg)).catch(() => undefined);
-    });
+  /** Items for every server (any may wait on them), gathered into one publish per turn of the event loop. */
+  #toServers<T>(make: (items: T[]) => ToServers): (item: T) => void {
+    let items: T[] = [];
+    return (item) => {
+      items.push(item);
+      if (items.length > 1) return;
+      setImmediate(() => {
+        const msg = make(items);
+        items = [];
+        void this.#pub.publish(channels.done(this.rt.config.queuePrefix), JSON.stringify(msg)).catch(() => undefined);
+      });
+    };
   }
 
-  /** Jobs started, to every server (any may wait on them), one publish per turn of the event loop. */
-  #tellStarted(taskId: string): void {
-    this.#started.push(taskId);
-    if (this.#started.length > 1) return;
-    setImmediate(() => {
-      const msg: ToServers = { type: 'started', taskIds: this.#started };
-      this.#started = [];
-      void this.#pub.publish(channels.done(this.rt.config.queuePrefix), JSON.stringify(msg)).catch(() => undefined);
-    });
-  }
+  /** Outcomes of finished jobs. */
+  readonly #done = this.#toServers<[string, TaskJobResult]>((results) => ({ type: 'done', results }));
+  /** Jobs taken and started (their tasks turn from QUEUED to RUNNING). */
+  readonly #tellStarted = this.#toServers<string>((taskIds) => ({ type: 'started', taskIds }));
 
   /** Log lines to the server waiting on the task, one publish per server every 20 ms. */
   #log(origin: string, taskId: string, line: string): void {

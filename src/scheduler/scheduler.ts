@@ -1,14 +1,17 @@
 import { checkComplete } from '../core/binding';
 import { NectarError, isNonRetryable, serializeError, type SerializedError } from '../core/errors';
 import { AttemptAbort, type Executor } from '../core/executor';
+import type { ExecutorKind } from '../core/options';
 import { retryDelayFor } from '../core/options';
-import type { RunState, TaskState } from '../core/states';
-import { TASK_STATES, isTerminal } from '../core/states';
+import type { TaskState } from '../core/states';
+import { isTerminal } from '../core/states';
 import { type AnyTask, taskOptions } from '../core/task';
 import { Dag } from '../dag/graph';
 import { DynamicWaits } from './dynamic-waits';
 import { ReadyQueue } from './ready-queue';
+import { runResult } from './result';
 import { ResourcePool } from './resources';
+import { Slots } from './slots';
 import type { AttemptHooks } from './shared';
 import type { RunResult, SchedulerOptions, TaskRecord } from './types';
 
@@ -23,31 +26,23 @@ export type { RunResult, SchedulerOptions, TaskRecord } from './types';
 export class Scheduler {
   readonly dag: Dag;
   readonly #o: SchedulerOptions;
-  readonly #workers: number;
   readonly #records = new Map<string, TaskRecord>();
   readonly #waitingOn = new Map<string, number>();
   readonly #ready = new ReadyQueue();
   readonly #resources: ResourcePool;
   /** Attempts running: task id -> its abort controller. */
   readonly #running = new Map<string, AttemptAbort>();
-  /** Tasks paused in ctx.require, waiting for a slot to resume. */
-  readonly #resumeQueue: (() => void)[] = [];
+  readonly #slots: Slots;
   readonly #dynamic = new DynamicWaits();
-  /**
-   * Attempts paused in `ctx.require()` that gave their slot back, with how many calls they
-   * wait in: their slot is not freed twice when they end (a timeout, a cancel) while paused.
-   */
-  readonly #parked = new Map<AttemptAbort, number>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #failures: TaskRecord[] = [];
-  #active = 0;
   #open = 0;
   #cancelled = false;
   #finish: (() => void) | undefined;
 
   constructor(o: SchedulerOptions) {
     this.#o = o;
-    this.#workers = Math.max(1, o.workers ?? 8);
+    this.#slots = new Slots(Math.max(1, o.workers ?? 8));
     this.#resources = new ResourcePool(o.resources ?? {});
     this.dag = new Dag((tasks) => checkComplete(tasks, o.store));
   }
@@ -79,27 +74,10 @@ export class Scheduler {
       signal?.removeEventListener('abort', onAbort);
       for (const t of this.#retryTimers) clearTimeout(t);
     }
-    const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
-    let skipped = 0;
-    for (const r of this.#records.values()) {
-      counts[r.state]++;
-      if (r.skipped) skipped++;
-    }
-    const allRootsDone = rootIds.every((id) => this.#records.get(id)?.state === 'DONE');
-    const state: RunState = this.#cancelled ? 'CANCELLED' : allRootsDone && this.#failures.length === 0 && !error ? 'SUCCEEDED' : 'FAILED';
+    const result = runResult({ runId, rootIds, records: this.#records, failures: this.#failures, cancelled: this.#cancelled, error, durationMs: performance.now() - t0 });
+    const { state, counts } = result;
     events.emit('run:end', error ? { runId, state, at: Date.now(), counts, error } : { runId, state, at: Date.now(), counts });
-    return {
-      ...(error ? { error } : {}),
-      runId,
-      rootIds,
-      state,
-      tasks: this.#records,
-      counts,
-      ran: counts.DONE - skipped,
-      skipped,
-      durationMs: performance.now() - t0,
-      failures: this.#failures,
-    };
+    return result;
   }
 
   /** Abort running attempts; pending tasks become CANCELLED and never start. */
@@ -155,13 +133,8 @@ export class Scheduler {
   }
 
   #pump(): void {
-    while (this.#active < this.#workers) {
-      const resume = this.#resumeQueue.shift();
-      if (resume) {
-        this.#active++;
-        resume();
-        continue;
-      }
+    while (this.#slots.free) {
+      if (this.#slots.resumeNext()) continue;
       if (this.#cancelled) return;
       const id = this.#ready.take((x) => this.#resources.fits(this.#optionsOf(x).resources));
       if (id === undefined) return;
@@ -175,7 +148,7 @@ export class Scheduler {
 
   #start(rec: TaskRecord): void {
     const opts = taskOptions(rec.task);
-    this.#active++;
+    this.#slots.take();
     this.#resources.acquire(opts.resources);
     rec.attempts++;
     // On an executor that queues, the task waits for a worker first: QUEUED until one starts it.
@@ -194,8 +167,7 @@ export class Scheduler {
       if (timer) clearTimeout(timer);
       this.#running.delete(rec.id);
       this.#resources.release(opts.resources);
-      // An attempt that ends while paused in ctx.require() gave its slot back already.
-      if (!this.#parked.delete(ctl)) this.#active--;
+      this.#slots.release(ctl);
     };
     this.#execute(rec, ctl).then(
       () => {
@@ -229,13 +201,17 @@ export class Scheduler {
     return shared ? shared.join(rec.id, hooks, (h) => this.#attempt(rec, h)) : this.#attempt(rec, hooks);
   }
 
+  #kindOf(rec: TaskRecord): ExecutorKind {
+    return taskOptions(rec.task).executor ?? this.#o.executor ?? 'inprocess';
+  }
+
   #executorOf(rec: TaskRecord): Executor | undefined {
-    return this.#o.executors[taskOptions(rec.task).executor ?? this.#o.executor ?? 'inprocess'];
+    return this.#o.executors[this.#kindOf(rec)];
   }
 
   #attempt(rec: TaskRecord, hooks: AttemptHooks): Promise<void> {
-    const kind = taskOptions(rec.task).executor ?? this.#o.executor ?? 'inprocess';
-    const executor = this.#executorOf(rec);
+    const kind = this.#kindOf(rec);
+    const executor = this.#o.executors[kind];
     if (!executor) return Promise.reject(new NectarError('BAD_TASK_DEFINITION', `${rec.task} wants the '${kind}' executor, which this run does not have`));
     const { events, runId, store } = this.#o;
     const wantsLog = events.hasListeners('task:log');
@@ -332,9 +308,7 @@ export class Scheduler {
       }
     }
     this.#admit(added);
-    const calls = this.#parked.get(ctl) ?? 0;
-    if (calls === 0 && this.#running.get(requester.id) === ctl) this.#active--;
-    if (calls > 0 || this.#running.get(requester.id) === ctl) this.#parked.set(ctl, calls + 1);
+    this.#slots.park(ctl, this.#running.get(requester.id) === ctl);
     const wait = this.#dynamic.wait(ids);
     this.#notifyWaiters();
     this.#pump();
@@ -344,21 +318,8 @@ export class Scheduler {
     } catch (e) {
       error = e;
     }
-    const left = this.#parked.get(ctl);
     // The attempt ended while it waited: its slot is given back already, nothing to resume.
-    if (left === undefined) throw error ?? ctl.reason ?? new NectarError('CANCELLED', 'the attempt ended');
-    if (left > 1) this.#parked.set(ctl, left - 1);
-    else {
-      // Take a slot again before going on (resumed tasks come before new ones); if the attempt
-      // ends before one is free, the slot it is given goes straight back.
-      await new Promise<void>((res) => {
-        this.#resumeQueue.push(() => {
-          if (this.#parked.delete(ctl)) res();
-          else this.#active--;
-        });
-        this.#pump();
-      });
-    }
+    if (!(await this.#slots.unpark(ctl, () => this.#pump()))) throw error ?? ctl.reason ?? new NectarError('CANCELLED', 'the attempt ended');
     if (error) throw error;
   }
 

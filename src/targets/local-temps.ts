@@ -107,11 +107,15 @@ function verdict(dir: string, entry: Dirent): Verdict {
   return pid !== process.pid && !pidAlive(pid) ? 'remove' : 'if-old';
 }
 
-/** Remove the temp files in `dir` that dead writers left (see {@link verdict}); how many went. */
-export async function sweepDir(dir: string, policy: SweepPolicy): Promise<number> {
+/**
+ * Remove the temp files in `dir` that dead writers left (see {@link verdict}); how many went.
+ * Synchronous: one readdir and a stat per temp file, done only when a folder that already
+ * existed is first written (or on demand), cheaper than trips through the libuv pool.
+ */
+export function sweepDir(dir: string, policy: SweepPolicy): number {
   let entries: Dirent[];
   try {
-    entries = await fsp.readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw err;
@@ -122,29 +126,11 @@ export async function sweepDir(dir: string, policy: SweepPolicy): Promise<number
     if (v === 'keep') continue;
     const path = join(dir, e.name);
     try {
-      if (v === 'if-old' && policy.now() - (await fsp.stat(path)).mtimeMs < policy.maxAgeMs) continue;
-      await fsp.unlink(path);
-      removed++;
-    } catch {
-      // Renamed into place or removed by someone else meanwhile: not ours to count.
-    }
-  }
-  return removed;
-}
-
-/** {@link sweepDir} with synchronous calls, for the write paths that never wait (open, small writes). */
-export function sweepDirSync(dir: string, policy: SweepPolicy): number {
-  let removed = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const v = verdict(dir, e);
-    if (v === 'keep') continue;
-    const path = join(dir, e.name);
-    try {
       if (v === 'if-old' && policy.now() - statSync(path).mtimeMs < policy.maxAgeMs) continue;
       unlinkSync(path);
       removed++;
     } catch {
-      // As in sweepDir.
+      // Renamed into place or removed by someone else meanwhile: not ours to count.
     }
   }
   return removed;

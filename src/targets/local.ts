@@ -6,7 +6,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { AtomicWriter, Target, TargetStore, WriteSource } from '../core/target';
 import { assertSafeKey } from '../core/target';
-import { atomicWriter, releaseTemp, type SweepPolicy, sweepDir, sweepDirSync, tempPathFor } from './local-temps';
+import { atomicWriter, releaseTemp, type SweepPolicy, sweepDir, tempPathFor } from './local-temps';
 
 const openFdAsync = promisify(openFd);
 
@@ -70,22 +70,24 @@ export class LocalTargetStore implements TargetStore {
   async ensureDir(dir: string): Promise<void> {
     if (this.#dirs.has(dir)) return;
     const created = await fsp.mkdir(dir, { recursive: true });
-    if (this.#dirs.has(dir)) return;
-    this.#dirs.add(dir);
-    // A failed sweep must never fail the write that triggered it.
-    if (created === undefined) await sweepDir(dir, this.#sweep).catch(() => 0);
+    this.#entered(dir, created);
   }
 
   /** {@link ensureDir} for `open()` and small writes, which do not wait on the event loop. */
   ensureDirSync(dir: string): void {
     if (this.#dirs.has(dir)) return;
-    const created = mkdirSync(dir, { recursive: true });
+    this.#entered(dir, mkdirSync(dir, { recursive: true }));
+  }
+
+  /** A folder enters the cache; `created` is what mkdir made (undefined: it was there already, and is swept). */
+  #entered(dir: string, created: string | undefined): void {
+    if (this.#dirs.has(dir)) return;
     this.#dirs.add(dir);
     if (created !== undefined) return;
     try {
-      sweepDirSync(dir, this.#sweep);
+      sweepDir(dir, this.#sweep);
     } catch {
-      // As in ensureDir.
+      // A failed sweep must never fail the write that triggered it.
     }
   }
 
@@ -124,7 +126,7 @@ export class LocalTargetStore implements TargetStore {
    * pid is gone, or they were not written for the safe age (a day). Returns how many went.
    * For code that just killed a writer (the process pool); writes sweep a folder by themselves.
    */
-  sweepTemps(folderKey: string): Promise<number> {
+  async sweepTemps(folderKey: string): Promise<number> {
     return sweepDir(this.pathOf(folderKey), this.#sweep);
   }
 
