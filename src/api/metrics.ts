@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from '../core/events';
-import type { QueueDepth } from '../executors/bullmq';
+import type { QueueDepth } from '../distributed/executor';
 import { isTerminal } from '../core/states';
 
 /** Prometheus metrics of one server (its own registry: no global state). */

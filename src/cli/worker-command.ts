@@ -1,20 +1,12 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { settlesWithin } from '../core/deadline';
 import { NAME_PATTERN } from '../core/identity';
 import { NectarError } from '../core/errors';
-import { queueName } from '../executors/bullmq-protocol';
-import { queueDepth } from '../executors/bullmq';
-import { redisConnection } from '../executors/redis-connection';
-import { Autoscaler } from '../runtime/autoscale';
+import { startSupervisor } from '../distributed/supervisor';
 import type { Runtime } from '../runtime/runtime';
-import { NectarWorker } from '../runtime/worker';
 import { untilStopped } from './stop';
 
-const NECTAR_BIN = resolve(__dirname, '../../bin/nectar.js');
 /** A stop may take this much longer than the grace period (handing jobs back, closing connections). */
 export const STOP_SLACK_MS = 4000;
 
@@ -65,7 +57,7 @@ export function workerCommand(program: Command, runtime: (logger?: pino.Logger) 
       const rt = runtime(pino({ level: process.env['NECTAR_LOG_LEVEL'] ?? 'info' }));
       if (!rt.config.redisUrl) throw new NectarError('BAD_CONFIG', '`nectar worker` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
       await rt.checkTargets();
-      const worker = new NectarWorker(rt, { queues, concurrency, grace });
+      const worker = rt.worker({ queues, concurrency, grace });
       await worker.ready();
       process.stderr.write(`nectar worker ${worker.id} (pid ${process.pid}) ready: queues ${queues.join(',')}, concurrency ${concurrency}, ${rt.registry.tasks.length} tasks\n`);
       await untilStopped({
@@ -87,30 +79,12 @@ async function supervise(o: { min: number; max: number; concurrency: number; que
   const rt = runtime();
   const url = rt.config.redisUrl;
   if (!url) throw new NectarError('BAD_CONFIG', '`nectar worker --autoscale` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
-  const conn = redisConnection(url);
-  conn.on('error', () => undefined);
-  const queues = o.queues.map((q) => new Queue(queueName(q), { connection: conn, prefix: rt.config.queuePrefix }));
-  const scaler = new Autoscaler({
-    min: o.min,
-    max: o.max,
-    concurrency: o.concurrency,
-    scaleDownAfter: o.scaleDownAfter,
-    log: (msg) => process.stderr.write(`${msg}\n`),
-    spawn: () => spawn(process.execPath, [NECTAR_BIN, 'worker', '--concurrency', String(o.concurrency), '--queues', o.queues.join(','), '--grace', String(o.grace / 1000)], { stdio: ['ignore', 'inherit', 'inherit'] }),
-    depth: async () => {
-      const ds = await Promise.all(queues.map(queueDepth));
-      return ds.reduce((n, d) => n + d.waiting + d.active, 0);
-    },
-  });
-  scaler.start();
+  const sup = startSupervisor({ ...o, url, prefix: rt.config.queuePrefix, slack: STOP_SLACK_MS, log: (msg) => process.stderr.write(`${msg}\n`) });
   process.stderr.write(`nectar worker autoscaler (pid ${process.pid}) ready: ${o.min}..${o.max} processes, queues ${o.queues.join(',')}, concurrency ${o.concurrency} each\n`);
   await untilStopped({
-    // Each child stops within its own grace + slack; the supervisor kills any that does not.
-    boundMs: o.grace + STOP_SLACK_MS + 1000,
+    boundMs: sup.boundMs,
     stop: async () => {
-      await scaler.close(o.grace + STOP_SLACK_MS + 500);
-      await settlesWithin(Promise.all(queues.map((q) => q.close().catch(() => undefined))), 200);
-      conn.disconnect();
+      await sup.close();
       await settlesWithin(rt.close(), 200);
     },
   });

@@ -11,7 +11,8 @@ import { Dag } from '../dag/graph';
 import { discover } from '../discovery/discover';
 import type { DiscoveredTask, Registry } from '../discovery/registry';
 import { InProcessExecutor } from '../executors/inprocess';
-import { BullMQExecutor } from '../executors/bullmq';
+import { BullMQExecutor } from '../distributed/executor';
+import { NectarWorker, type WorkerOptions } from '../distributed/worker';
 import { ProcessPoolExecutor } from '../executors/process-pool';
 import { type RunResult, Scheduler } from '../scheduler/scheduler';
 import { SharedExecutions } from '../scheduler/shared';
@@ -177,6 +178,24 @@ export class Runtime {
       checkInterval: this.config.queueCheckInterval,
     });
     return this.#bullmq;
+  }
+
+  /** A distributed worker (`nectar worker`) over this runtime's chains and targets; needs NECTAR_REDIS_URL. */
+  worker(o: WorkerOptions = {}): NectarWorker {
+    const c = this.config;
+    if (!c.redisUrl) throw new NectarError('BAD_CONFIG', '`nectar worker` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
+    return new NectarWorker(
+      {
+        url: c.redisUrl,
+        prefix: c.queuePrefix,
+        stalledInterval: c.stalledInterval,
+        lockDuration: c.lockDuration,
+        store: this.store,
+        logger: this.logger,
+        instantiate: (r) => this.instantiate(`${r.type}/${r.chain}/${r.name}`, r.params),
+      },
+      o,
+    );
   }
 
   async run(roots: AnyTask | readonly AnyTask[], o: RunOptions = {}): Promise<RunResult> {

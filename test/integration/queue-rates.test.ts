@@ -6,7 +6,7 @@
 import { Queue } from 'bullmq';
 import { join } from 'node:path';
 import pino from 'pino';
-import { queueName } from '../../src/executors/bullmq-protocol';
+import { queueName } from '../../src/distributed/protocol';
 import { loadConfig } from '../../src/runtime/config';
 import { Runtime } from '../../src/runtime/runtime';
 import { haveRedis, redisCli, startRedis, type TestRedis } from '../helpers/redis';

@@ -11,11 +11,10 @@ import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import pino from 'pino';
 import { taskFolder } from '../../src/core/binding';
-import { queueName } from '../../src/executors/bullmq-protocol';
-import { redisConnection } from '../../src/executors/redis-connection';
+import { queueName } from '../../src/distributed/protocol';
+import { redisConnection } from '../../src/distributed/redis-connection';
 import { loadConfig } from '../../src/runtime/config';
 import { Runtime } from '../../src/runtime/runtime';
-import { NectarWorker } from '../../src/runtime/worker';
 import { haveRedis, startRedis, type TestRedis } from '../helpers/redis';
 import { makeRuntime, rmDir, tempDir, writeChains } from '../helpers/runtime';
 import { alive, exitWithin, startNectar, startServe, startWorker, stopWorkers, type TestWorker } from '../helpers/workers';
@@ -178,7 +177,7 @@ withRedis('stopping with Redis up and down (real redis-server, real processes)',
   test('after the grace period a task that goes on has its writes refused (in this process)', async () => {
     const rt = server();
     const workerRt = server();
-    const worker = new NectarWorker(workerRt, { grace: 200, concurrency: 1 });
+    const worker = workerRt.worker({ grace: 200, concurrency: 1 });
     try {
       await worker.ready();
       const task = rt.instantiate('stop/StubbornTask', { tag: 'refused', ms: 1200 });

@@ -1,5 +1,5 @@
 import type { SerializedError } from '../core/errors';
-import type { TaskRef } from './child-protocol';
+import type { TaskRef } from '../executors/child-protocol';
 
 /** A task as a job names it: found by type, chain and name in the worker's own chains. */
 export type JobTaskRef = Omit<TaskRef, 'file'>;

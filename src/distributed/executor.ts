@@ -5,8 +5,8 @@ import { checkComplete } from '../core/binding';
 import { NectarError, deserializeError, serializeError } from '../core/errors';
 import type { Executor, TaskAttempt } from '../core/executor';
 import { type AnyTask, taskOptions } from '../core/task';
-import { bullPriority, channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToServers, type ToWorker, type ToWorkers } from './bullmq-protocol';
-import { type Locate, refOf } from './process-pool';
+import { bullPriority, channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToServers, type ToWorker, type ToWorkers } from './protocol';
+import { type Locate, refOf } from '../executors/process-pool';
 import { applyQueueRate, type QueueRates, rateOf, removeUnconfiguredRates } from './queue-rates';
 import { closeConnection, redisConnection } from './redis-connection';
 

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
-import { queueName } from './bullmq-protocol';
+import { queueName } from './protocol';
 
 /**
  * Per-queue rate limits (`NECTAR_QUEUE_RATES`) as BullMQ global rate limits. BullMQ keeps a

@@ -6,10 +6,25 @@ import { settlesWithin } from '../core/deadline';
 import { NectarError, deserializeError, serializeError } from '../core/errors';
 import { AttemptAbort } from '../core/executor';
 import { type AnyTask, taskOptions } from '../core/task';
-import { channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToServers, type ToWorker, type ToWorkers } from '../executors/bullmq-protocol';
-import { closeConnection, redisConnection } from '../executors/redis-connection';
+import { channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToServers, type ToWorker, type ToWorkers } from './protocol';
+import { closeConnection, redisConnection } from './redis-connection';
 import { runAttemptHere } from '../executors/run-attempt';
-import type { Runtime } from './runtime';
+import type { Logger } from 'pino';
+import type { TargetStore } from '../core/target';
+
+/** What a worker is built from (the composition root passes them in): no global state, no environment read here. */
+export interface WorkerDeps {
+  /** NECTAR_REDIS_URL. */
+  readonly url: string;
+  /** BullMQ key prefix (NECTAR_QUEUE_PREFIX). */
+  readonly prefix: string;
+  readonly stalledInterval: number;
+  readonly lockDuration: number;
+  readonly store: TargetStore;
+  readonly logger: Logger;
+  /** A task from a job's reference, by this worker's own chains. */
+  instantiate(ref: JobTaskRef): AnyTask;
+}
 
 export interface WorkerOptions {
   /** Task queues (capabilities) this worker takes jobs from; default `['default']`. */
@@ -49,32 +64,30 @@ export class NectarWorker {
   readonly queues: readonly string[];
 
   constructor(
-    private readonly rt: Runtime,
+    private readonly deps: WorkerDeps,
     private readonly o: WorkerOptions = {},
   ) {
-    const url = rt.config.redisUrl;
-    if (!url) throw new NectarError('BAD_CONFIG', '`nectar worker` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
-    const prefix = rt.config.queuePrefix;
+    const { url, prefix, logger } = deps;
     this.queues = o.queues?.length ? [...o.queues] : ['default'];
     this.#pub = redisConnection(url);
     this.#sub = redisConnection(url);
-    for (const c of [this.#pub, this.#sub]) c.on('error', (err) => rt.logger.debug({ err }, 'redis connection error'));
+    for (const c of [this.#pub, this.#sub]) c.on('error', (err) => logger.debug({ err }, 'redis connection error'));
     void this.#sub.subscribe(channels.control(prefix), channels.worker(prefix, this.id));
     this.#sub.on('message', (ch: string, raw: string) => this.#onMessage(ch, raw));
     for (const q of this.queues) {
       const conn = redisConnection(url);
-      conn.on('error', (err) => rt.logger.debug({ err }, 'redis connection error'));
+      conn.on('error', (err) => logger.debug({ err }, 'redis connection error'));
       this.#conns.push(conn);
       const w = new Worker<TaskJobData, TaskJobResult>(queueName(q), (job, token) => this.#track(this.#process(job, token)), {
         connection: conn,
         prefix,
         concurrency: o.concurrency ?? 8,
-        stalledInterval: rt.config.stalledInterval,
-        lockDuration: rt.config.lockDuration,
+        stalledInterval: deps.stalledInterval,
+        lockDuration: deps.lockDuration,
         maxStalledCount: 3,
         autorun: true,
       });
-      w.on('error', (err) => rt.logger.warn({ err, queue: q }, 'worker error'));
+      w.on('error', (err) => logger.warn({ err, queue: q }, 'worker error'));
       // Told once BullMQ has recorded the job as completed, so that a task asked for again
       // right after is a new job, not a duplicate of this one.
       w.on('completed', (job, result) => this.#done([job.id as string, result]));
@@ -102,14 +115,14 @@ export class NectarWorker {
     const d = job.data;
     let task: AnyTask;
     try {
-      task = this.rt.instantiate(`${d.task.type}/${d.task.chain}/${d.task.name}`, d.task.params);
+      task = this.deps.instantiate(d.task);
     } catch (err) {
       return { ok: false, error: serializeError(err) };
     }
     if (task.id !== job.id) {
       return { ok: false, error: serializeError(new NectarError('BAD_TASK_DEFINITION', `this worker computes ${task.id} for job ${job.id}: its chains differ from the server's (deploy the same code to both)`)) };
     }
-    const [complete] = await checkComplete([task], this.rt.store);
+    const [complete] = await checkComplete([task], this.deps.store);
     if (complete) return { ok: true, skipped: true };
     const abort = new AttemptAbort();
     this.#running.set(task.id, abort);
@@ -121,7 +134,7 @@ export class NectarWorker {
         runId: d.runId,
         task,
         attempt: d.attempt,
-        store: this.rt.store,
+        store: this.deps.store,
         abort,
         onLog: d.log ? (line) => this.#log(d.origin, task.id, line) : () => undefined,
         require: (tasks) => this.#lendSlot(job.queueName, this.#require(d.origin, task.id, tasks)),
@@ -150,7 +163,7 @@ export class NectarWorker {
       setImmediate(() => {
         const msg = make(items);
         items = [];
-        void this.#pub.publish(channels.done(this.rt.config.queuePrefix), JSON.stringify(msg)).catch(() => undefined);
+        void this.#pub.publish(channels.done(this.deps.prefix), JSON.stringify(msg)).catch(() => undefined);
       });
     };
   }
@@ -172,7 +185,7 @@ export class NectarWorker {
     this.#flush = undefined;
     for (const [origin, lines] of this.#lines) {
       const msg: ToServer = { type: 'log', lines };
-      void this.#pub.publish(channels.server(this.rt.config.queuePrefix, origin), JSON.stringify(msg)).catch(() => undefined);
+      void this.#pub.publish(channels.server(this.deps.prefix, origin), JSON.stringify(msg)).catch(() => undefined);
     }
     this.#lines.clear();
   }
@@ -186,7 +199,7 @@ export class NectarWorker {
       const reqId = this.#nextReq++;
       this.#requests.set(reqId, { resolve, reject });
       const msg: ToServer = { type: 'require', reqId, worker: this.id, taskId, tasks: refs };
-      void this.#pub.publish(channels.server(this.rt.config.queuePrefix, origin), JSON.stringify(msg));
+      void this.#pub.publish(channels.server(this.deps.prefix, origin), JSON.stringify(msg));
     });
   }
 
@@ -248,7 +261,7 @@ export class NectarWorker {
       await settlesWithin(graceful, Math.min(100, Math.max(1, deadline - Date.now())));
     }
     if (!done) {
-      if (this.#running.size > 0) this.rt.logger.warn({ running: [...this.#running.keys()] }, 'grace period over: handing running tasks back');
+      if (this.#running.size > 0) this.deps.logger.warn({ running: [...this.#running.keys()] }, 'grace period over: handing running tasks back');
       this.#handBack = new NectarError('INTERRUPTED', 'the worker was stopped and its grace period is over: the task was handed back to its queue');
       for (const abort of this.#running.values()) abort.abort(this.#handBack);
       await settlesWithin(Promise.allSettled([...this.#processing]), 2 * STEP_MS);
