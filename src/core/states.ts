@@ -1,7 +1,10 @@
 import type { SerializedError } from './errors';
 
 /**
- * Task and run states as string unions (DESIGN.md "Run semantics").
+ * Task and run states, the sets they fall into, and the task-state transitions the scheduler
+ * may make: the one state model of nectar (DESIGN.md "Run semantics"). This module imports
+ * nothing but types, so the UI uses it too (through the API's wire module).
+ *
  * DONE also covers "already complete, skipped": the `skipped` flag on events says which.
  * QUEUED: handed to an executor whose attempts wait in a queue (distributed mode) and not
  * started by a worker yet; RUNNING once one has.
@@ -11,6 +14,61 @@ export type TaskState = (typeof TASK_STATES)[number];
 
 export const RUN_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type RunState = (typeof RUN_STATES)[number];
+
+/** States a task never leaves within one run. */
+export const FINISHED_TASK_STATES = ['DONE', 'FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const satisfies readonly TaskState[];
+/** Finished without its outputs: what a dependant cannot start after (it becomes UPSTREAM_FAILED or CANCELLED). */
+export const FAILED_LIKE_TASK_STATES = ['FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const satisfies readonly TaskState[];
+/** Handed to an executor: an attempt is waiting for a worker or running. */
+export const IN_FLIGHT_TASK_STATES = ['QUEUED', 'RUNNING'] as const satisfies readonly TaskState[];
+/** A run that has not ended. */
+export const ACTIVE_RUN_STATES = ['QUEUED', 'RUNNING'] as const satisfies readonly RunState[];
+/** A run that has ended. */
+export const FINISHED_RUN_STATES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const satisfies readonly RunState[];
+
+const has = <S extends string>(set: readonly S[], s: string): s is S => (set as readonly string[]).includes(s);
+
+/** True for states a task never leaves within one run. */
+export function isTerminal(state: TaskState): boolean {
+  return has(FINISHED_TASK_STATES, state);
+}
+
+/** FAILED, UPSTREAM_FAILED or CANCELLED. */
+export function isFailedLike(state: TaskState): boolean {
+  return has(FAILED_LIKE_TASK_STATES, state);
+}
+
+/** QUEUED or RUNNING. */
+export function isInFlight(state: TaskState): boolean {
+  return has(IN_FLIGHT_TASK_STATES, state);
+}
+
+export function isActiveRun(state: RunState): boolean {
+  return has(ACTIVE_RUN_STATES, state);
+}
+
+/**
+ * Every task-state change the scheduler may make, from -> to. A task enters a run PENDING
+ * (or DONE at once when its outputs exist: `undefined` -> DONE, the skip). PENDING -> RUNNING
+ * or QUEUED when an attempt starts; QUEUED -> RUNNING when a worker takes it; an attempt ends
+ * DONE, FAILED, CANCELLED, or back to PENDING for a retry; a pending task ends
+ * UPSTREAM_FAILED or CANCELLED when what it needs cannot be had.
+ */
+export const TASK_TRANSITIONS: { readonly [S in TaskState | 'NEW']: readonly TaskState[] } = {
+  NEW: ['PENDING', 'DONE'],
+  PENDING: ['QUEUED', 'RUNNING', 'DONE', 'UPSTREAM_FAILED', 'CANCELLED'],
+  QUEUED: ['RUNNING', 'PENDING', 'DONE', 'FAILED', 'CANCELLED'],
+  RUNNING: ['PENDING', 'DONE', 'FAILED', 'CANCELLED'],
+  DONE: [],
+  FAILED: [],
+  UPSTREAM_FAILED: [],
+  CANCELLED: [],
+};
+
+/** Whether a task may go from `from` (`NEW`: not in the run yet) to `to`. */
+export function canTransition(from: TaskState | 'NEW', to: TaskState): boolean {
+  return TASK_TRANSITIONS[from].includes(to);
+}
 
 /** How far one task got within one run: what the scheduler tracks and the run store keeps. Times are epoch ms. */
 export interface TaskProgress {
@@ -23,23 +81,4 @@ export interface TaskProgress {
   error?: SerializedError;
   /** Ids of the tasks it required (dynamic requirements included). */
   deps: string[];
-}
-
-/** True for states a task never leaves within one run. */
-export function isTerminal(state: TaskState): boolean {
-  switch (state) {
-    case 'DONE':
-    case 'FAILED':
-    case 'UPSTREAM_FAILED':
-    case 'CANCELLED':
-      return true;
-    case 'PENDING':
-    case 'QUEUED':
-    case 'RUNNING':
-      return false;
-    default: {
-      const never: never = state;
-      return never;
-    }
-  }
 }
