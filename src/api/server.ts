@@ -3,11 +3,7 @@ import { settlesWithin } from '../core/deadline';
 import { optionsOf } from '../core/task';
 import { RunManager } from '../runtime/runs';
 import type { Runtime } from '../runtime/runtime';
-import { startUploadSweeper } from '../runtime/upload-sweeper';
-import { RedisRunStore } from '../store/redis';
-import { SqliteRunStore } from '../store/sqlite';
-import type { RunStore } from '../store/types';
-import { S3TargetStore } from '../targets/s3';
+import type { RunStore } from '../runtime/services';
 import { type AppOptions, createApp } from './app';
 import { Metrics } from './metrics';
 
@@ -29,7 +25,7 @@ export interface NectarServer {
  * app over the runtime, and listen on loopback (or `host`).
  */
 export async function startServer(rt: Runtime, o: AppOptions & { port: number; host?: string; store?: RunStore }): Promise<NectarServer> {
-  const store = o.store ?? (rt.config.redisUrl ? new RedisRunStore(rt.config.redisUrl, rt.config.queuePrefix) : new SqliteRunStore(rt.config.db));
+  const store = o.store ?? rt.openRunStore();
   const runs = new RunManager(rt, store);
   await runs.recover();
   const queues = (): string[] => ['default', ...rt.registry.tasks.map((t) => optionsOf(t.cls).queue)];
@@ -39,7 +35,7 @@ export async function startServer(rt: Runtime, o: AppOptions & { port: number; h
     const s = app.listen(o.port, o.host ?? '127.0.0.1', (err?: Error) => (err ? rej(err) : res(s)));
     s.once('error', rej);
   });
-  const uploads = rt.store instanceof S3TargetStore ? startUploadSweeper({ store: rt.store, maxAgeMs: rt.config.s3UploadMaxAge, logger: rt.logger }) : undefined;
+  const housekeeping = rt.startHousekeeping();
   const addr = server.address();
   return {
     server,
@@ -51,7 +47,7 @@ export async function startServer(rt: Runtime, o: AppOptions & { port: number; h
         server.closeAllConnections();
       });
       await settlesWithin(runs.close(), graceMs);
-      await uploads?.stop();
+      await housekeeping?.stop();
       metrics.close();
       await settlesWithin(rt.close(), 2000);
       await settlesWithin(store.close(), 3000);

@@ -11,7 +11,7 @@ import { Runtime } from '../runtime/runtime';
 import { parseParamFlags, parseWorkers } from './args';
 import { printSummary, showProgress, summaryJson } from './output';
 import { untilStopped } from './stop';
-import { STOP_SLACK_MS, wholeNumber, workerCommand } from './worker-command';
+import { type RuntimeFor, STOP_SLACK_MS, wholeNumber, workerCommand } from './worker-command';
 
 /** Exit codes (DESIGN.md): 0 done, 1 a task failed, 2 bad usage. */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -19,8 +19,8 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 /** Warnings as plain lines on stderr; a CLI user should not read JSON logs. */
-function cliLogger(): pino.Logger {
-  return pino({ level: process.env['NECTAR_LOG_LEVEL'] ?? 'warn' }, {
+function cliLogger(level: string): pino.Logger {
+  return pino({ level }, {
     write(line: string) {
       const o = JSON.parse(line) as { level: number; msg: string; path?: string; error?: string };
       const level = o.level >= 50 ? 'error' : o.level >= 40 ? 'warning' : 'info';
@@ -29,9 +29,14 @@ function cliLogger(): pino.Logger {
   });
 }
 
-function runtime(logger: pino.Logger = cliLogger()): Runtime {
-  return new Runtime({ config: loadConfig(), logger });
-}
+/**
+ * The runtime of a command. `serve` and `worker` log JSON lines (pino) on stdout at `info`
+ * unless NECTAR_LOG_LEVEL says otherwise; the other commands print warnings as plain lines.
+ */
+const runtime: RuntimeFor = (kind = 'cli') => {
+  const config = loadConfig();
+  return kind === 'server' ? new Runtime({ config, defaultLogLevel: 'info' }) : new Runtime({ config, logger: cliLogger(config.logLevel ?? 'warn') });
+};
 
 const out = (s: string): void => {
   process.stdout.write(s);
@@ -138,7 +143,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (o: { port?: string; grace: string }) => {
       const grace = wholeNumber('--grace', o.grace, 0, 86_400) * 1000;
       // The server logs JSON lines (pino) on stdout: one per request, plus warnings.
-      const rt = runtime(pino({ level: process.env['NECTAR_LOG_LEVEL'] ?? 'info' }));
+      const rt = runtime('server');
       const port = o.port === undefined ? rt.config.port : Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NectarError('USAGE', `--port ${JSON.stringify(o.port)}: expected a port number`);
       await rt.checkTargets();

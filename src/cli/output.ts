@@ -1,6 +1,6 @@
 import type { EventBus } from '../core/events';
 import type { TaskState } from '../core/states';
-import type { RunResult } from '../scheduler/scheduler';
+import type { RunResult } from '../runtime/services';
 
 const write = (s: string): boolean => process.stdout.write(s);
 

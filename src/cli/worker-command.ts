@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import pino from 'pino';
 import { settlesWithin } from '../core/deadline';
 import { NAME_PATTERN } from '../core/identity';
 import { NectarError } from '../core/errors';
-import { startSupervisor } from '../distributed/supervisor';
 import type { Runtime } from '../runtime/runtime';
 import { untilStopped } from './stop';
 
 /** A stop may take this much longer than the grace period (handing jobs back, closing connections). */
 export const STOP_SLACK_MS = 4000;
+
+/** The runtime of a command: `server` for `serve` and `worker` (JSON logs at info), `cli` otherwise. */
+export type RuntimeFor = (kind?: 'cli' | 'server') => Runtime;
 
 /** `--autoscale 1..4` -> { min: 1, max: 4 }. */
 export function parseRange(raw: string): { min: number; max: number } {
@@ -35,7 +36,7 @@ export function parseQueues(raw: string): string[] {
 }
 
 /** `nectar worker`: distributed mode's worker process. */
-export function workerCommand(program: Command, runtime: (logger?: pino.Logger) => Runtime): void {
+export function workerCommand(program: Command, runtime: RuntimeFor): void {
   program
     .command('worker')
     .description('distributed mode: take task jobs from Redis (BullMQ, NECTAR_REDIS_URL) and run them here')
@@ -54,7 +55,7 @@ export function workerCommand(program: Command, runtime: (logger?: pino.Logger) 
         await supervise({ ...range, concurrency, queues, grace, scaleDownAfter }, runtime);
         return;
       }
-      const rt = runtime(pino({ level: process.env['NECTAR_LOG_LEVEL'] ?? 'info' }));
+      const rt = runtime('server');
       if (!rt.config.redisUrl) throw new NectarError('BAD_CONFIG', '`nectar worker` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
       await rt.checkTargets();
       const worker = rt.worker({ queues, concurrency, grace });
@@ -75,11 +76,9 @@ export function workerCommand(program: Command, runtime: (logger?: pino.Logger) 
 }
 
 /** The autoscaling supervisor: no worker itself, it starts and stops `nectar worker` processes. */
-async function supervise(o: { min: number; max: number; concurrency: number; queues: string[]; grace: number; scaleDownAfter: number }, runtime: (logger?: pino.Logger) => Runtime): Promise<void> {
+async function supervise(o: { min: number; max: number; concurrency: number; queues: string[]; grace: number; scaleDownAfter: number }, runtime: RuntimeFor): Promise<void> {
   const rt = runtime();
-  const url = rt.config.redisUrl;
-  if (!url) throw new NectarError('BAD_CONFIG', '`nectar worker --autoscale` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
-  const sup = startSupervisor({ ...o, url, prefix: rt.config.queuePrefix, slack: STOP_SLACK_MS, log: (msg) => process.stderr.write(`${msg}\n`) });
+  const sup = rt.supervisor({ ...o, slack: STOP_SLACK_MS, log: (msg) => process.stderr.write(`${msg}\n`) });
   process.stderr.write(`nectar worker autoscaler (pid ${process.pid}) ready: ${o.min}..${o.max} processes, queues ${o.queues.join(',')}, concurrency ${o.concurrency} each\n`);
   await untilStopped({
     boundMs: sup.boundMs,

@@ -111,8 +111,6 @@ export abstract class Task<P extends { readonly [key: string]: Json } = { readon
 
   constructor(params: { readonly [key: string]: unknown } = {}) {
     const cls = this.constructor as TaskClass;
-    const settingsError = (cls as unknown as Record<symbol, TaskSettings | undefined>)[TASK_SETTINGS]?.error;
-    if (settingsError) throw new NectarError('BAD_CONFIG', settingsError);
     this.params = Object.freeze(normalizeParams(cls.paramSchema, params, cls.name)) as unknown as P;
   }
 
@@ -206,30 +204,6 @@ export function program<const S extends ParamSchema>(schema: S, options: TaskOpt
     }
   }
   return Program;
-}
-
-/** The settings values a task class can read, or why it cannot run (set by discovery). */
-export interface TaskSettings {
-  readonly values: Readonly<Record<string, SettingValue>>;
-  readonly error?: string;
-}
-
-const TASK_SETTINGS = Symbol('nectar.taskSettings');
-
-export function setTaskSettings(cls: TaskClass, s: TaskSettings): void {
-  Object.defineProperty(cls, TASK_SETTINGS, { value: Object.freeze(s), enumerable: false, configurable: true });
-}
-
-/** The settings a task declared, with their values: what `ctx.settings` holds. */
-export function taskSettings(task: AnyTask): Readonly<Record<string, SettingValue>> {
-  const cls = task.constructor as TaskClass;
-  const s = (cls as unknown as Record<symbol, TaskSettings | undefined>)[TASK_SETTINGS];
-  const out: Record<string, SettingValue> = {};
-  for (const name of optionsOf(cls).settings) {
-    const v = s?.values[name];
-    if (v !== undefined) out[name] = v;
-  }
-  return Object.freeze(out);
 }
 
 /** A task from raw parameters (strings or typed values), as the CLI, the API and workers create them. */

@@ -3,13 +3,15 @@ import { join, resolve } from 'node:path';
 import { serializeError } from '../core/errors';
 import { NAME_PATTERN } from '../core/identity';
 import { type SettingsSchema, isSettingsSchema } from '../core/settings';
-import { hasLocation, isTaskClass, locationOf, optionsOf, setLocation, setTaskSettings } from '../core/task';
-import { type DiscoveredTask, type DiscoveryProblem, Registry } from './registry';
+import { type TaskClass, hasLocation, isTaskClass, locationOf, optionsOf, setLocation } from '../core/task';
+import { type DiscoveredTask, type DiscoveryProblem, Registry, type TaskSettings } from './registry';
 import { resolveTypeSettings } from './settings';
 
 /** Where settings values come from (the environment, `<settingsDir>/<type>.json`), and which type alone to load. */
 export interface DiscoverOptions {
+  /** Where `NECTAR_<TYPE>_<NAME>` values are read (the configuration's environment); none when absent. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Default `./settings`. */
   settingsDir?: string;
   /** Load this chain type only (a worker process needing one task). */
   only?: string;
@@ -34,12 +36,13 @@ export function discover(root: string, load: ModuleLoader = require, o: Discover
   const tasks: DiscoveredTask[] = [];
   const problems: DiscoveryProblem[] = [];
   const settings = new Map<string, SettingsSchema>();
+  const taskSettings = new Map<TaskClass, TaskSettings>();
   let types: string[];
   try {
     types = listDir(abs);
   } catch (err) {
     problems.push({ path: abs, reason: `cannot read the chains folder: ${(err as Error).message}` });
-    return new Registry(abs, tasks, problems, settings);
+    return new Registry(abs, tasks, problems, settings, taskSettings);
   }
   for (const type of types) {
     if (o.only !== undefined && type !== o.only) continue;
@@ -65,10 +68,10 @@ export function discover(root: string, load: ModuleLoader = require, o: Discover
       tasks.push(...found);
       ofType.push(...found);
     }
-    const schema = applySettings(type, typeDir, schemas, ofType, o, problems);
+    const schema = applySettings(type, typeDir, schemas, ofType, o, problems, taskSettings);
     if (Object.keys(schema).length > 0) settings.set(type, schema);
   }
-  return new Registry(abs, tasks, problems, settings);
+  return new Registry(abs, tasks, problems, settings, taskSettings);
 }
 
 /** Load one chain file and register its tasks; problems are appended, never thrown. */
@@ -103,12 +106,12 @@ export function loadChain(path: string, type: string, chain: string, load: Modul
 }
 
 /**
- * Resolve a chain type's settings and hand each of its task classes the values (or why they
- * cannot run): a missing or bad setting, or a task asking for a setting the type does not
- * declare, is reported now, when the chains load, not when the task runs.
+ * Resolve a chain type's settings and record for each of its task classes the values (or why
+ * they cannot run): a missing or bad setting, or a task asking for a setting the type does
+ * not declare, is reported now, when the chains load, not when the task runs.
  */
-function applySettings(type: string, typeDir: string, schemas: readonly SettingsSchema[], tasks: readonly DiscoveredTask[], o: DiscoverOptions, problems: DiscoveryProblem[]): SettingsSchema {
-  const ts = resolveTypeSettings(type, schemas, o.env ?? process.env, o.settingsDir ?? resolve('settings'));
+function applySettings(type: string, typeDir: string, schemas: readonly SettingsSchema[], tasks: readonly DiscoveredTask[], o: DiscoverOptions, problems: DiscoveryProblem[], out: Map<TaskClass, TaskSettings>): SettingsSchema {
+  const ts = resolveTypeSettings(type, schemas, o.env ?? {}, o.settingsDir ?? resolve('settings'));
   if (ts.error) problems.push({ path: typeDir, reason: ts.error });
   for (const t of tasks) {
     const wanted = optionsOf(t.cls).settings;
@@ -119,7 +122,7 @@ function applySettings(type: string, typeDir: string, schemas: readonly Settings
         ? ts.error
         : undefined;
     if (unknown.length) problems.push({ path: t.file, reason: error as string });
-    setTaskSettings(t.cls, error ? { values: ts.values, error } : { values: ts.values });
+    out.set(t.cls, Object.freeze(error ? { values: ts.values, error } : { values: ts.values }));
   }
   return ts.schema;
 }

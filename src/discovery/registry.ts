@@ -1,6 +1,14 @@
 import { NectarError, type SerializedError } from '../core/errors';
-import type { SettingsSchema } from '../core/settings';
-import type { TaskClass } from '../core/task';
+import type { SettingValue, SettingsSchema } from '../core/settings';
+import { type AnyTask, type TaskClass, construct, optionsOf } from '../core/task';
+
+/** The settings values a task class can read in one registry, or why it cannot run. */
+export interface TaskSettings {
+  readonly values: Readonly<Record<string, SettingValue>>;
+  readonly error?: string;
+}
+
+const NO_SETTINGS: Readonly<Record<string, SettingValue>> = Object.freeze({});
 
 /** A task found in a chain file. */
 export interface DiscoveredTask {
@@ -21,11 +29,20 @@ export interface DiscoveryProblem {
   readonly error?: SerializedError;
 }
 
-/** What discovery found: tasks by reference, and what it skipped. */
+/**
+ * What discovery found: tasks by reference, what it skipped, and the settings values each
+ * task class sees. Settings live here, not on the classes: two registries over the same chain
+ * files (two test kits with different fake settings, a server and its worker processes) each
+ * keep their own. Where a class lives (its type, chain and name) is written once on the
+ * class by discovery: it is a fact of the code, the same in every registry, and a task's id
+ * needs it wherever the task is made (`new DailyTask(...)` inside another task's requires()).
+ */
 export class Registry {
   readonly #byRef = new Map<string, DiscoveredTask>();
   readonly #byShort = new Map<string, DiscoveredTask[]>();
   readonly #byClass = new Map<TaskClass, DiscoveredTask>();
+  /** What `ctx.settings` holds for each class: its declared settings only, frozen once. */
+  readonly #visible = new Map<TaskClass, Readonly<Record<string, SettingValue>>>();
 
   constructor(
     readonly root: string,
@@ -33,6 +50,8 @@ export class Registry {
     readonly problems: readonly DiscoveryProblem[],
     /** The settings each chain type declares (types without any are absent). */
     readonly settings: ReadonlyMap<string, SettingsSchema> = new Map(),
+    /** Each task class's settings values, or why it cannot run (classes without settings are absent). */
+    private readonly taskSettings: ReadonlyMap<TaskClass, TaskSettings> = new Map(),
   ) {
     for (const t of [...tasks].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))) {
       this.#byRef.set(t.ref, t);
@@ -53,6 +72,34 @@ export class Registry {
 
   byClass(cls: TaskClass): DiscoveredTask | undefined {
     return this.#byClass.get(cls);
+  }
+
+  /** A task of a discovered class from raw parameters; BAD_CONFIG when its settings are missing or bad. */
+  instantiate(found: DiscoveredTask, params: Readonly<Record<string, unknown>>): AnyTask {
+    const error = this.taskSettings.get(found.cls)?.error;
+    if (error) throw new NectarError('BAD_CONFIG', error);
+    return construct(found.cls, params);
+  }
+
+  /**
+   * The settings a task declared, with their values: what its `ctx.settings` holds. BAD_CONFIG
+   * when one is missing or bad (it cannot run); none for a class this registry does not know.
+   */
+  settingsOf(task: AnyTask): Readonly<Record<string, SettingValue>> {
+    const cls = task.constructor as TaskClass;
+    let visible = this.#visible.get(cls);
+    if (visible) return visible;
+    const s = this.taskSettings.get(cls);
+    if (!s) return NO_SETTINGS;
+    if (s.error) throw new NectarError('BAD_CONFIG', s.error);
+    const out: Record<string, SettingValue> = {};
+    for (const name of optionsOf(cls).settings) {
+      const v = s.values[name];
+      if (v !== undefined) out[name] = v;
+    }
+    visible = Object.freeze(out);
+    this.#visible.set(cls, visible);
+    return visible;
   }
 
   /**

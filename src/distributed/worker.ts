@@ -10,6 +10,7 @@ import { channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobRes
 import { closeConnection, redisConnection } from './redis-connection';
 import { runAttemptHere } from '../executors/run-attempt';
 import type { Logger } from 'pino';
+import type { SettingValue } from '../core/settings';
 import type { TargetStore } from '../core/target';
 
 /** What a worker is built from (the composition root passes them in): no global state, no environment read here. */
@@ -24,6 +25,10 @@ export interface WorkerDeps {
   readonly logger: Logger;
   /** A task from a job's reference, by this worker's own chains. */
   instantiate(ref: JobTaskRef): AnyTask;
+  /** The settings a task sees here (this worker's registry; BAD_CONFIG when they are bad). */
+  settingsOf(task: AnyTask): Readonly<Record<string, SettingValue>>;
+  /** What programs inherit of the environment. */
+  readonly programEnv: Readonly<Record<string, string>>;
 }
 
 export interface WorkerOptions {
@@ -130,6 +135,7 @@ export class NectarWorker {
     const timeout = taskOptions(task).timeout;
     const timer = timeout === undefined ? undefined : setTimeout(() => abort.abort(new NectarError('TIMEOUT', `${task} ran longer than its timeout of ${timeout} ms and was stopped`)), timeout);
     try {
+      const settings = this.deps.settingsOf(task);
       await runAttemptHere({
         runId: d.runId,
         task,
@@ -138,7 +144,7 @@ export class NectarWorker {
         abort,
         onLog: d.log ? (line) => this.#log(d.origin, task.id, line) : () => undefined,
         require: (tasks) => this.#lendSlot(job.queueName, this.#require(d.origin, task.id, tasks)),
-      });
+      }, { settings, programEnv: this.deps.programEnv });
       return { ok: true };
     } catch (err) {
       if (this.#handBack && abort.reason === this.#handBack) {

@@ -19,7 +19,7 @@ export interface ProcessPoolOptions {
   locate: Locate;
   /** Rebuilds a task from a TaskRef (for dynamic requirements asked for inside a child). */
   instantiate: (ref: TaskRef) => AnyTask;
-  /** Environment for the children (target root, settings). */
+  /** The children's whole environment (the configuration computes it: `childEnvironment`). */
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
 }
@@ -144,7 +144,7 @@ export class ProcessPoolExecutor implements Executor {
 
   #spawn(): Slot {
     const child = fork(this.o.entry ?? DEFAULT_ENTRY, [], {
-      env: { ...process.env, ...this.o.env },
+      env: this.o.env ?? {},
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const ready = new Promise<void>((res, rej) => {

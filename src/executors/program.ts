@@ -33,17 +33,6 @@ function named(shape: unknown, base: string, byFile: boolean): [string, Target][
   return entries.filter(([, t]) => isTarget(t)).map(([k, t]) => [`${base}_${envName(byFile ? basename((t as Target).key) : k)}`, t as Target]);
 }
 
-/**
- * What a program inherits of this process's environment: all but nectar's own variables (the
- * settings of every chain type, the API token, the Redis URL). Of those it gets only what
- * its task is given: its parameters, files and declared settings.
- */
-function inheritedEnv(): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('NECTAR_')) out[k] = v;
-  return out;
-}
-
 export interface ProgramAttempt {
   task: AnyTask;
   store: TargetStore;
@@ -54,6 +43,8 @@ export interface ProgramAttempt {
   output: unknown;
   /** The settings the task declares: given to the program as `NECTAR_SETTING_<NAME>`. */
   settings: Readonly<Record<string, SettingValue>>;
+  /** What the program inherits of the environment: all but nectar's own variables (see `programEnvironment`). */
+  env: Readonly<Record<string, string>>;
 }
 
 /**
@@ -98,7 +89,7 @@ export async function execProgram(a: ProgramAttempt, command: readonly string[])
 
     const stderrTail: string[] = [];
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      const child = spawn(file, [...args, ...flags], { env: { ...inheritedEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(file, [...args, ...flags], { env: { ...a.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let killTimer: NodeJS.Timeout | undefined;
       const killGroup = (signal: NodeJS.Signals): void => {
         try {

@@ -2,18 +2,27 @@ import { bindInputs, checkRequirements, deleteOutputs, outputShape, requirementS
 import { NectarError, serializeError } from '../core/errors';
 import type { TaskAttempt } from '../core/executor';
 import { mapShape } from '../core/shape';
-import { type RunContext, isOutputSpec, taskSettings } from '../core/task';
+import type { SettingValue } from '../core/settings';
+import { type RunContext, isOutputSpec } from '../core/task';
 import { GuardedTarget } from './guarded-target';
 import { execProgram } from './program';
 import { runWithTaskLog } from './task-console';
 import { TaskLog, writeTaskLog } from './task-log';
+
+/** What an attempt run in this process gets from the process itself (its registry and configuration). */
+export interface AttemptHere {
+  /** The settings the task declared, with this process's values: `ctx.settings`. */
+  readonly settings: Readonly<Record<string, SettingValue>>;
+  /** What a program the task runs inherits of the environment (see `programEnvironment`). */
+  readonly programEnv: Readonly<Record<string, string>>;
+}
 
 /**
  * Run one attempt of a task in this process: `params.json` first, then `run(ctx)` raced
  * against the abort signal, then a check that every declared output exists; the task's log
  * is written beside the outputs whatever happens, and a failed attempt leaves no output.
  */
-export async function runAttemptHere(a: TaskAttempt): Promise<void> {
+export async function runAttemptHere(a: TaskAttempt, here: AttemptHere): Promise<void> {
   const { task, store, abort } = a;
   const folder = taskFolder(task.id);
   const log = new TaskLog(task.id, a.attempt, a.onLog);
@@ -28,7 +37,7 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
       return g;
     });
     const input = bindInputs(requirementShape(task), store);
-    const settings = taskSettings(task);
+    const { settings, programEnv } = here;
     const ctx: RunContext = {
       taskId: task.id,
       input: input as never,
@@ -40,7 +49,7 @@ export async function runAttemptHere(a: TaskAttempt): Promise<void> {
         return abort.signal;
       },
       attempt: a.attempt,
-      exec: (command) => execProgram({ task, store, abort, log, input, output, settings }, command),
+      exec: (command) => execProgram({ task, store, abort, log, input, output, settings, env: programEnv }, command),
       settings,
       async require(req) {
         const tasks = checkRequirements(req, `${task}: ctx.require()`);

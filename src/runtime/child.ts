@@ -1,13 +1,12 @@
 import { NectarError, serializeError } from '../core/errors';
 import { AttemptAbort } from '../core/executor';
-import { type AnyTask, type TaskClass, construct } from '../core/task';
+import type { AnyTask, TaskClass } from '../core/task';
 import { dirname } from 'node:path';
-import { discover } from '../discovery/discover';
 import type { FromChild, TaskRef, ToChild } from '../executors/child-protocol';
 import { runAttemptHere } from '../executors/run-attempt';
-import { loadConfig } from './config';
+import type { Registry } from '../discovery/registry';
+import { compose } from './compose';
 import { routeConsole } from './console';
-import { createTargetStore } from './targets';
 
 /**
  * The loop of a worker process: load the chain a task lives in (once per file), run the
@@ -18,26 +17,28 @@ export function childMain(): void {
   const send = (m: FromChild): void => {
     process.send?.(m);
   };
-  const config = loadConfig();
-  const store = createTargetStore(config);
-  const loaded = new Map<string, Map<string, TaskClass>>();
+  // Its parent's configuration, from the environment the parent computed (`childEnvironment`).
+  const parts = compose({ defaultLogLevel: 'warn' });
+  const store = parts.targets;
+  const loaded = new Map<string, { reg: Registry; classes: Map<string, TaskClass> }>();
   const requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
   let nextReq = 1;
 
   // The chain type of a task is loaded whole, once: its settings may be declared in any of its files.
-  const instantiate = (r: TaskRef): AnyTask => {
+  const instantiate = (r: TaskRef): { task: AnyTask; reg: Registry } => {
     const root = dirname(dirname(r.file));
     const key = `${root}\0${r.type}`;
-    let classes = loaded.get(key);
-    if (!classes) {
-      const reg = discover(root, require, { only: r.type, settingsDir: config.settingsDir });
+    let hit = loaded.get(key);
+    if (!hit) {
+      const reg = parts.discover(root, { only: r.type });
       if (reg.tasks.length === 0) throw new NectarError('BAD_TASK_DEFINITION', `worker process could not load chain type ${r.type}: ${reg.problems.map((p) => p.reason).join('; ')}`);
-      classes = new Map(reg.tasks.map((t) => [`${t.chain}/${t.name}`, t.cls]));
-      loaded.set(key, classes);
+      hit = { reg, classes: new Map(reg.tasks.map((t) => [`${t.chain}/${t.name}`, t.cls])) };
+      loaded.set(key, hit);
     }
-    const cls = classes.get(`${r.chain}/${r.name}`);
-    if (!cls) throw new NectarError('UNKNOWN_TASK', `worker process: ${r.file} exports no task ${r.name}`);
-    return construct(cls, r.params);
+    const cls = hit.classes.get(`${r.chain}/${r.name}`);
+    const found = cls && hit.reg.byClass(cls);
+    if (!found) throw new NectarError('UNKNOWN_TASK', `worker process: ${r.file} exports no task ${r.name}`);
+    return { task: hit.reg.instantiate(found, r.params), reg: hit.reg };
   };
 
   process.on('message', (m: ToChild) => {
@@ -52,7 +53,7 @@ export function childMain(): void {
     const abort = new AttemptAbort();
     Promise.resolve()
       .then(() => {
-        const task = instantiate(m.task);
+        const { task, reg } = instantiate(m.task);
         return runAttemptHere({
           runId: m.runId,
           task,
@@ -66,7 +67,7 @@ export function childMain(): void {
               requests.set(reqId, { resolve, reject });
               send({ type: 'require', reqId, tasks: tasks.map((t) => refFromInstance(t, m.task)) });
             }),
-        });
+        }, { settings: reg.settingsOf(task), programEnv: parts.programEnv });
       })
       .then(
         () => send({ type: 'done' }),

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { NectarError } from '../core/errors';
 import { NAME_PATTERN } from '../core/identity';
 import type { ExecutorKind } from '../core/options';
+import { type Env, durationVar, intVar, parseRates, parseResources } from './config-vars';
 
 /** Configuration compiled once from the environment: defaults filled, checked, frozen. */
 export interface NectarConfig {
@@ -15,12 +16,15 @@ export interface NectarConfig {
   readonly executor: ExecutorKind;
   /** Limits of named resources, from `NECTAR_RESOURCES=db=2,gpu=1`. */
   readonly resources: Readonly<Record<string, number>>;
-  readonly logLevel: string;
+  /** NECTAR_LOG_LEVEL; undefined when unset (each command has its default: `warn` for the CLI, `info` for servers and workers). */
+  readonly logLevel: string | undefined;
   /** Set: every /api route needs `Authorization: Bearer <token>`. */
   readonly apiToken: string | undefined;
   /** S3 targets (when `env` is not `local`). */
   readonly bucket: string | undefined;
   readonly s3Endpoint: string | undefined;
+  /** AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1. */
+  readonly s3Region: string;
   readonly s3MaxAttempts: number;
   /** Multipart uploads older than this (ms) are what a killed writer left: the server aborts them. */
   readonly s3UploadMaxAge: number;
@@ -48,34 +52,14 @@ export interface NectarConfig {
   readonly inlineMaxBytes: number;
   /** Settings files of chain types: `<dir>/<type>.json`. */
   readonly settingsDir: string;
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** A whole-number variable in [min, max], `def` when unset; BAD_CONFIG naming it otherwise. */
-export function intVar(env: Env, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new NectarError('BAD_CONFIG', `${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
-  }
-  return n;
-}
-
-/** `db=2,gpu=1` -> `{ db: 2, gpu: 1 }`; names and counts checked. */
-export function parseResources(raw: string, what: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([^=]+)=(\d+)$/.exec(part);
-    const name = m?.[1]?.trim() ?? '';
-    const n = Number(m?.[2]);
-    if (!m || !NAME_PATTERN.test(name) || !(n > 0)) {
-      throw new NectarError('BAD_CONFIG', `${what}: '${part}' is not name=count with a count > 0`);
-    }
-    out[name] = n;
-  }
-  return out;
+  /** The working directory relative paths were resolved against (the webhooks file too). */
+  readonly cwd: string;
+  /**
+   * The environment of this process with the configuration's own variables over it: where
+   * chain settings (`NECTAR_<TYPE>_<NAME>`) and the webhook variables are read, and what
+   * worker processes and programs inherit (see `childEnvironment`, `programEnvironment`).
+   */
+  readonly environment: Env;
 }
 
 function s3Bucket(env: Env): string | undefined {
@@ -99,38 +83,6 @@ function s3Endpoint(env: Env): string | undefined {
   return raw;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-const DURATION_UNITS: Record<string, number> = { ...UNITS, d: 86_400_000 };
-
-/** A duration variable (`1d`, `6h`, `30m`, `90s`, `500ms`, or bare seconds) in ms, within [minMs, maxMs]; BAD_CONFIG naming it otherwise. */
-export function durationVar(env: Env, name: string, defMs: number, minMs: number, maxMs: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return defMs;
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
-  const ms = m ? Number(m[1]) * (DURATION_UNITS[m[2] ?? 's'] ?? NaN) : NaN;
-  if (!(ms >= minMs && ms <= maxMs)) {
-    throw new NectarError('BAD_CONFIG', `${name}=${JSON.stringify(raw)}: expected a duration from ${minMs / 1000} s to ${maxMs / 86_400_000} d (e.g. 1d, 6h, 30m, or seconds)`);
-  }
-  return ms;
-}
-
-/** `gpu=10/1s,default=500/1s` -> at most `max` jobs of that queue per duration. */
-export function parseRates(raw: string, what: string): Record<string, { max: number; durationMs: number }> {
-  const out: Record<string, { max: number; durationMs: number }> = {};
-  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([^=]+)=(\d+)\/(\d+)(ms|s|m|h)$/.exec(part);
-    const name = m?.[1]?.trim() ?? '';
-    const max = Number(m?.[2]);
-    const durationMs = Number(m?.[3]) * (UNITS[m?.[4] ?? ''] ?? NaN);
-    if (!m || !NAME_PATTERN.test(name) || !(max > 0) || !(durationMs > 0)) {
-      throw new NectarError('BAD_CONFIG', `${what}: '${part}' is not queue=max/duration (e.g. gpu=10/1s, api=100/1m)`);
-    }
-    out[name] = { max, durationMs };
-  }
-  return out;
-}
-
 function redisUrl(env: Env): string | undefined {
   const raw = env['NECTAR_REDIS_URL'] || undefined;
   if (raw === undefined) return undefined;
@@ -144,7 +96,12 @@ function redisUrl(env: Env): string | undefined {
   return raw;
 }
 
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarConfig {
+/**
+ * The configuration from `env` (default: this process's environment), relative paths resolved
+ * against `cwd`. `inherited` is the environment the process runs in (default: its own): what
+ * settings, webhooks and children see besides `env`. Only this module reads `process.env`.
+ */
+export function loadConfig(env: Env = process.env, cwd = process.cwd(), inherited: Env = process.env): NectarConfig {
   const redis = redisUrl(env);
   const executor = env['NECTAR_EXECUTOR'] || (redis ? 'bullmq' : 'inprocess');
   if (executor !== 'inprocess' && executor !== 'process' && executor !== 'bullmq') {
@@ -153,8 +110,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
   if (executor === 'bullmq' && !redis) throw new NectarError('BAD_CONFIG', 'NECTAR_EXECUTOR=bullmq needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
   const prefix = env['NECTAR_QUEUE_PREFIX'] || 'nectar';
   if (!NAME_PATTERN.test(prefix)) throw new NectarError('BAD_CONFIG', `NECTAR_QUEUE_PREFIX=${JSON.stringify(prefix)}: must match ${NAME_PATTERN.source}`);
-  const logLevel = env['NECTAR_LOG_LEVEL'] ?? 'info';
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
+  const logLevel = env['NECTAR_LOG_LEVEL'] || undefined;
+  if (logLevel !== undefined && !['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new NectarError('BAD_CONFIG', `NECTAR_LOG_LEVEL=${JSON.stringify(logLevel)}: expected trace, debug, info, warn, error, fatal or silent`);
   }
   return Object.freeze({
@@ -171,6 +128,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
     apiToken: env['NECTAR_API_TOKEN'] || undefined,
     bucket: s3Bucket(env),
     s3Endpoint: s3Endpoint(env),
+    s3Region: env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || inherited['AWS_REGION'] || inherited['AWS_DEFAULT_REGION'] || 'us-east-1',
     s3MaxAttempts: intVar(env, 'NECTAR_S3_MAX_ATTEMPTS', 5, 1, 20),
     s3UploadMaxAge: durationVar(env, 'NECTAR_S3_UPLOAD_MAX_AGE', 86_400_000, 60_000, 365 * 86_400_000),
     urlExpires: intVar(env, 'NECTAR_URL_EXPIRES', 600, 1, 7 * 24 * 3600),
@@ -184,5 +142,50 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): NectarC
     maxWait: intVar(env, 'NECTAR_MAX_WAIT', 60, 0, 3600),
     inlineMaxBytes: intVar(env, 'NECTAR_INLINE_MAX_BYTES', 1024 * 1024, 0, 1024 * 1024 * 1024),
     settingsDir: resolve(cwd, env['NECTAR_SETTINGS_DIR'] || './settings'),
+    cwd,
+    environment: Object.freeze(env === inherited ? { ...env } : { ...inherited, ...env }),
   });
+}
+
+/**
+ * The environment of a worker process (the process executor's children): this process's,
+ * with the configuration a child needs spelled out (absolute paths), then `extra` (the test
+ * kit's fake settings).
+ */
+export function childEnvironment(c: NectarConfig, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return {
+    ...defined(c.environment),
+    NECTAR_TARGETS: c.targets,
+    NECTAR_CHAINS: c.chains,
+    NECTAR_ENV: c.env,
+    NECTAR_SETTINGS_DIR: c.settingsDir,
+    ...(c.bucket ? { NECTAR_BUCKET: c.bucket } : {}),
+    ...(c.s3Endpoint ? { NECTAR_S3_ENDPOINT: c.s3Endpoint } : {}),
+    ...extra,
+  };
+}
+
+/**
+ * What a program task inherits: the environment without nectar's own variables (the settings
+ * of every chain type, the API token, the Redis URL). Of those it gets only what its task is
+ * given: its parameters, files and declared settings.
+ */
+export function programEnvironment(c: NectarConfig): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c.environment)) if (v !== undefined && !k.startsWith('NECTAR_')) out[k] = v;
+  return Object.freeze(out);
+}
+
+function defined(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/**
+ * The AWS SDK warns on every client that its later releases will drop Node 20; nectar pins
+ * releases that support it (see the README), so the notice is not actionable. Off unless set.
+ */
+export function quietAwsSdk(): void {
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 }

@@ -8,7 +8,7 @@ import type { RunRow, RunStore } from '../store/types';
 import { LiveLogs } from './live-logs';
 import { Recorder } from './recorder';
 import type { Runtime } from './runtime';
-import { Webhooks, loadWebhooks } from './webhooks';
+import type { Webhooks } from './webhooks';
 
 /** What submitting a task gives back. */
 export interface Submitted {
@@ -23,7 +23,7 @@ export interface Submitted {
 
 /** What a RunManager can be given instead of its defaults. */
 export interface RunManagerOptions {
-  /** Told when each run ends; default: the webhooks configured in the environment (`loadWebhooks`). */
+  /** Told when each run ends; default: the webhooks the configuration names. */
   webhooks?: Webhooks;
 }
 
@@ -54,7 +54,7 @@ export class RunManager {
     readonly store: RunStore,
     o: RunManagerOptions = {},
   ) {
-    this.webhooks = o.webhooks ?? new Webhooks(loadWebhooks(process.env, process.cwd()), rt.logger);
+    this.webhooks = o.webhooks ?? rt.webhooks();
     this.recorder = new Recorder(store, rt.events, (err) => rt.logger.error({ err }, 'run store write failed'));
     this.liveLogs = new LiveLogs(rt.events);
   }

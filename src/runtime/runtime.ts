@@ -1,23 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { checkComplete, outputKeys } from '../core/binding';
 import { NectarError } from '../core/errors';
 import { EventBus } from '../core/events';
 import type { Executor } from '../core/executor';
 import type { ExecutorKind } from '../core/options';
+import type { SettingValue } from '../core/settings';
 import type { TargetStore } from '../core/target';
-import { type AnyTask, construct } from '../core/task';
+import type { AnyTask } from '../core/task';
 import { Dag } from '../dag/graph';
-import { discover } from '../discovery/discover';
+import type { BullMQExecutor } from '../distributed/executor';
+import type { Supervisor, SupervisorOptions } from '../distributed/supervisor';
+import type { NectarWorker, WorkerOptions } from '../distributed/worker';
 import type { DiscoveredTask, Registry } from '../discovery/registry';
-import { InProcessExecutor } from '../executors/inprocess';
-import { BullMQExecutor } from '../distributed/executor';
-import { NectarWorker, type WorkerOptions } from '../distributed/worker';
-import { ProcessPoolExecutor } from '../executors/process-pool';
 import { type RunResult, Scheduler } from '../scheduler/scheduler';
 import { SharedExecutions } from '../scheduler/shared';
-import { createTargetStore, checkTargetStore } from './targets';
-import { type NectarConfig, loadConfig } from './config';
+import type { RunStore } from '../store/types';
+import { type ComposeOptions, type Composition, type Stoppable, compose } from './compose';
+import type { NectarConfig } from './config';
+import type { Executors, TaskLookup } from './executors';
+import type { Webhooks } from './webhooks';
 
 export interface RunOptions {
   workers?: number;
@@ -36,18 +38,20 @@ export interface PlanEntry {
   readonly outputs: readonly string[];
 }
 
-export interface RuntimeOptions {
-  config?: NectarConfig;
+export interface RuntimeOptions extends ComposeOptions {
   registry?: Registry;
-  store?: TargetStore;
-  logger?: Logger;
+  /**
+   * Where chain settings are read instead of the environment (the test kit's fakes: then
+   * they are the only values). Worker processes get `childEnv` on top of theirs.
+   */
+  settingsEnv?: Readonly<Record<string, string>>;
   /** More environment for worker processes (the test kit's fake settings). */
   childEnv?: Readonly<Record<string, string>>;
 }
 
 /**
- * Configuration, discovery, the target store, executors and the event bus wired into one
- * object; the CLI and the API are thin layers over it.
+ * One process's parts (from the composition root), discovery's registry and the event bus,
+ * as services: the CLI, the API and the test kit are thin layers over it.
  */
 export class Runtime {
   readonly config: NectarConfig;
@@ -55,25 +59,32 @@ export class Runtime {
   readonly #instances = new Map<string, AnyTask>();
   #discoveredAt = 0;
   readonly #customRegistry: boolean;
-  readonly #childEnv: Readonly<Record<string, string>>;
+  readonly #parts: Composition;
+  readonly #settingsEnv: Readonly<Record<string, string>> | undefined;
   readonly store: TargetStore;
   readonly events: EventBus;
   readonly logger: Logger;
   /** Executions in flight across runs: the same task id runs once. */
   readonly shared = new SharedExecutions();
-  readonly #inprocess = new InProcessExecutor();
-  #pool: ProcessPoolExecutor | undefined;
-  #bullmq: BullMQExecutor | undefined;
+  readonly #executors: Executors;
   /** This process, as distributed workers address it. */
   readonly serverId = randomUUID();
+  /** How executors and workers find tasks and their settings: through this runtime's registry. */
+  readonly #lookup: TaskLookup = {
+    locate: (cls) => this.registry.byClass(cls),
+    instantiate: (r) => this.instantiate(`${r.type}/${r.chain}/${r.name}`, r.params),
+    settingsOf: (t) => this.settingsOf(t),
+  };
 
   constructor(o: RuntimeOptions = {}) {
-    this.config = o.config ?? loadConfig();
-    this.logger = o.logger ?? pino({ level: this.config.logLevel });
+    this.#parts = compose(o);
+    this.config = this.#parts.config;
+    this.logger = this.#parts.logger;
+    this.store = this.#parts.targets;
     this.events = new EventBus((err, event) => this.logger.error({ err, event }, 'event listener threw'));
-    this.store = o.store ?? createTargetStore(this.config);
     this.#customRegistry = o.registry !== undefined;
-    this.#childEnv = o.childEnv ?? {};
+    this.#settingsEnv = o.settingsEnv;
+    this.#executors = this.#parts.executors(this.#lookup, { serverId: this.serverId, ...(o.childEnv ? { childEnv: o.childEnv } : {}) });
     this.#registry = o.registry ?? this.#discover();
   }
 
@@ -83,7 +94,7 @@ export class Runtime {
   }
 
   #discover(): Registry {
-    const reg = discover(this.config.chains, require, { settingsDir: this.config.settingsDir });
+    const reg = this.#parts.discover(this.config.chains, this.#settingsEnv ? { env: this.#settingsEnv } : {});
     this.#discoveredAt = Date.now();
     for (const p of reg.problems) this.logger.warn({ path: p.path, error: p.error?.message }, `chain discovery: ${p.reason}`);
     return reg;
@@ -103,7 +114,7 @@ export class Runtime {
 
   /** Check the target store can be used (S3: the bucket exists and the credentials reach it). */
   async checkTargets(): Promise<void> {
-    await checkTargetStore(this.store);
+    await this.#parts.checkTargets();
   }
 
   /** A task instance from a reference and raw (string or typed) parameters. */
@@ -127,75 +138,51 @@ export class Runtime {
     const key = `${found.ref}\n${JSON.stringify(params)}`;
     let task = this.#instances.get(key);
     if (!task || task.constructor !== found.cls) {
-      task = construct(found.cls, params);
+      task = this.#registry.instantiate(found, params);
       if (this.#instances.size >= 10_000) this.#instances.delete(this.#instances.keys().next().value as string);
       this.#instances.set(key, task);
     }
     return task;
   }
 
+  /** The settings a task sees (`ctx.settings`), from this runtime's registry; BAD_CONFIG when they are bad. */
+  settingsOf(task: AnyTask): Readonly<Record<string, SettingValue>> {
+    return this.#registry.settingsOf(task);
+  }
+
   /** Executors by kind; the process pool starts on first use. */
   executors(workers: number): Partial<Record<ExecutorKind, Executor>> {
-    const self = this;
-    return {
-      inprocess: this.#inprocess,
-      get process(): Executor {
-        self.#pool ??= new ProcessPoolExecutor({
-          size: Math.max(1, Math.min(workers, 64)),
-          locate: (cls) => self.registry.byClass(cls),
-          instantiate: (r) => self.instantiate(`${r.type}/${r.chain}/${r.name}`, r.params),
-          env: {
-            NECTAR_TARGETS: self.config.targets,
-            NECTAR_CHAINS: self.config.chains,
-            NECTAR_ENV: self.config.env,
-            NECTAR_SETTINGS_DIR: self.config.settingsDir,
-            ...(self.config.bucket ? { NECTAR_BUCKET: self.config.bucket } : {}),
-            ...(self.config.s3Endpoint ? { NECTAR_S3_ENDPOINT: self.config.s3Endpoint } : {}),
-            ...self.#childEnv,
-          },
-          logger: self.logger,
-        });
-        return self.#pool;
-      },
-      get bullmq(): Executor {
-        return self.distributed();
-      },
-    };
+    return this.#executors.byKind(workers);
   }
 
   /** The BullMQ executor (distributed mode), made on first use; needs NECTAR_REDIS_URL. */
   distributed(): BullMQExecutor {
-    const url = this.config.redisUrl;
-    if (!url) throw new NectarError('BAD_CONFIG', 'distributed execution needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
-    this.#bullmq ??= new BullMQExecutor({
-      url,
-      prefix: this.config.queuePrefix,
-      serverId: this.serverId,
-      rates: this.config.queueRates,
-      locate: (cls) => this.registry.byClass(cls),
-      instantiate: (r) => this.instantiate(`${r.type}/${r.chain}/${r.name}`, r.params),
-      logger: this.logger,
-      checkInterval: this.config.queueCheckInterval,
-    });
-    return this.#bullmq;
+    return this.#executors.distributed();
   }
 
   /** A distributed worker (`nectar worker`) over this runtime's chains and targets; needs NECTAR_REDIS_URL. */
   worker(o: WorkerOptions = {}): NectarWorker {
-    const c = this.config;
-    if (!c.redisUrl) throw new NectarError('BAD_CONFIG', '`nectar worker` needs NECTAR_REDIS_URL (e.g. redis://127.0.0.1:6379)');
-    return new NectarWorker(
-      {
-        url: c.redisUrl,
-        prefix: c.queuePrefix,
-        stalledInterval: c.stalledInterval,
-        lockDuration: c.lockDuration,
-        store: this.store,
-        logger: this.logger,
-        instantiate: (r) => this.instantiate(`${r.type}/${r.chain}/${r.name}`, r.params),
-      },
-      o,
-    );
+    return this.#parts.worker(this.#lookup, o);
+  }
+
+  /** The supervisor of `nectar worker --autoscale`; needs NECTAR_REDIS_URL. */
+  supervisor(o: Omit<SupervisorOptions, 'url' | 'prefix'>): Supervisor {
+    return this.#parts.supervisor(o);
+  }
+
+  /** A server's run store, as the configuration selects (SQLite, or Redis in distributed mode). */
+  openRunStore(): RunStore {
+    return this.#parts.openRunStore();
+  }
+
+  /** Run notifications as configured. */
+  webhooks(): Webhooks {
+    return this.#parts.webhooks();
+  }
+
+  /** A server's background housekeeping (S3: stale multipart uploads aborted); undefined when there is none. */
+  startHousekeeping(): Stoppable | undefined {
+    return this.#parts.startHousekeeping();
   }
 
   async run(roots: AnyTask | readonly AnyTask[], o: RunOptions = {}): Promise<RunResult> {
@@ -232,9 +219,6 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
-    await this.#pool?.close();
-    this.#pool = undefined;
-    await this.#bullmq?.close();
-    this.#bullmq = undefined;
+    await this.#executors.close();
   }
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NectarError } from '../core/errors';
-import { intVar } from './config';
+import { intVar } from './config-vars';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -125,7 +125,7 @@ function fileHooks(env: Env, file: string): WebhookTarget[] {
  * `NECTAR_WEBHOOK_URL` (+ `NECTAR_WEBHOOK_SECRET`, `NECTAR_WEBHOOK_EVENTS` comma-separated).
  * Anything wrong throws NectarError('BAD_CONFIG') naming the variable, file and entry.
  */
-export function loadWebhooks(env: Env = process.env, cwd = process.cwd()): WebhookConfig {
+export function loadWebhooks(env: Env, cwd: string): WebhookConfig {
   const hooks: WebhookTarget[] = [];
   const file = env['NECTAR_WEBHOOKS'];
   if (file) hooks.push(...fileHooks(env, resolve(cwd, file)));

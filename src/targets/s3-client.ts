@@ -3,6 +3,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 export interface S3ClientSettings {
   /** For S3-compatible stores (MinIO, Ceph, s3rver): path-style URLs, checksums only when required. */
   endpoint?: string;
+  /** Default us-east-1 (the configuration reads AWS_REGION). */
   region?: string;
   /** Attempts per request, first included (default 5): 5xx, throttling and resets are retried with backoff. */
   maxAttempts?: number;
@@ -15,11 +16,8 @@ export interface S3ClientSettings {
  * stores store inside the object (silent corruption) or refuse.
  */
 export function makeS3Client(s: S3ClientSettings): S3Client {
-  // nectar pins the SDK to releases that support Node 20 (see the README), so the SDK's notice
-  // that later releases will not is not actionable here; it stays on if set explicitly.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const config: S3ClientConfig = {
-    region: s.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+    region: s.region ?? 'us-east-1',
     maxAttempts: s.maxAttempts ?? 5,
     retryMode: 'standard',
   };

@@ -10,11 +10,9 @@ import { type SettingValue, settingEnvName } from '../core/settings';
 import type { RunState } from '../core/states';
 import type { Target } from '../core/target';
 import type { AnyTask, OutputsOf } from '../core/task';
-import { discover } from '../discovery/discover';
-import type { Registry } from '../discovery/registry';
+import type { Registry, RunResult, TaskRecord } from '../runtime/services';
 import { loadConfig } from '../runtime/config';
 import { type PlanEntry, Runtime } from '../runtime/runtime';
-import type { RunResult, TaskRecord } from '../scheduler/scheduler';
 
 /** Fake setting values by chain type, then by setting name. */
 export type FakeSettings = Readonly<Record<string, Readonly<Record<string, SettingValue>>>>;
@@ -85,14 +83,10 @@ export function testKit(o: TestKitOptions = {}): TestKit {
   return new TestKit(o);
 }
 
-/** The kit whose fake settings the task classes hold now (settings live on the classes). */
-let active: TestKit | undefined;
-
 export class TestKit {
   /** The temp folder everything lives in; `targets/` under it is the target root. */
   readonly root: string;
   readonly runtime: Runtime;
-  readonly #discover: () => Registry;
 
   constructor(o: TestKitOptions = {}) {
     const chains = resolve(o.chains ?? 'chains');
@@ -100,12 +94,9 @@ export class TestKit {
     const fakeEnv = settingsEnv(fakes);
     this.root = mkdtempSync(join(o.tmpDir ?? tmpdir(), 'nectar-kit-'));
     try {
-      // No settings folder and no environment: the fakes are the only values.
+      // No settings folder and no environment: the fakes are the only values. They live in this
+      // kit's registry, so kits with different fakes for one chain type work side by side.
       const settingsDir = join(this.root, 'no-settings');
-      this.#discover = () => discover(chains, require, { env: fakeEnv, settingsDir });
-      const registry = this.#discover();
-      active = this;
-      checkFakes(registry, fakes);
       const config = loadConfig({
         NECTAR_CHAINS: chains,
         NECTAR_TARGETS: join(this.root, 'targets'),
@@ -113,21 +104,12 @@ export class TestKit {
         NECTAR_EXECUTOR: o.executor ?? 'inprocess',
         NECTAR_WORKERS: String(o.workers ?? 4),
       });
-      this.runtime = new Runtime({ config, registry, logger: o.logger ?? pino({ level: 'silent' }), childEnv: fakeEnv });
+      this.runtime = new Runtime({ config, logger: o.logger ?? pino({ level: 'silent' }), settingsEnv: fakeEnv, childEnv: fakeEnv });
+      checkFakes(this.runtime.registry, fakes);
     } catch (err) {
       rmSync(this.root, { recursive: true, force: true });
       throw err;
     }
-  }
-
-  /**
-   * Give the task classes this kit's fake settings again if another kit gave them its own
-   * since (two kits in one test file, used one after the other).
-   */
-  #activate(): void {
-    if (active === this) return;
-    this.#discover();
-    active = this;
   }
 
   /** What discovery skipped or found wrong (a missing fake setting names itself here). */
@@ -137,13 +119,11 @@ export class TestKit {
 
   /** A task from a reference (`type/Task`) and raw parameters, as the CLI and the API make them. */
   task(ref: string, params: Readonly<Record<string, unknown>> = {}): AnyTask {
-    this.#activate();
     return this.runtime.instantiate(ref, params);
   }
 
   /** Run a task and what it requires; never throws for a failed task (see `runOk`). */
   async run<T extends AnyTask>(task: T): Promise<TestRun<T>> {
-    this.#activate();
     // The order tasks start in, from the events: start times in ms tie for quick tasks.
     const runId = randomUUID();
     const started: string[] = [];
@@ -183,7 +163,6 @@ export class TestKit {
 
   /** Which tasks would run and which are complete, without running anything. */
   async plan(task: AnyTask): Promise<TestPlan> {
-    this.#activate();
     const entries = await this.runtime.plan(task);
     return {
       run: entries.filter((e) => e.action === 'run').map((e) => e.task),
@@ -232,7 +211,6 @@ export class TestKit {
   /** Stop worker processes and remove the temp root. */
   async close(): Promise<void> {
     await this.runtime.close();
-    if (active === this) active = undefined;
     rmSync(this.root, { recursive: true, force: true });
   }
 

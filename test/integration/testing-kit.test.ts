@@ -133,6 +133,24 @@ describe('nectar/testing', () => {
     expect(await a.read(ra.task, 'sum.json')).toBe('6');
   });
 
+  test('two kits with different fake settings for one chain type run at the same time, each with its own', async () => {
+    const a = kit({ settings: { vendor: { API_KEY: 'first-fake-key', REGION: 'eu-west', LIMIT: 2 } } });
+    const b = kit({ settings: { vendor: { API_KEY: 'the-second-fake-key', REGION: 'us-east', LIMIT: 4 } } });
+    // Interleaved: both runs are in flight together, in this process and in worker processes.
+    const [ra, rb, pa, pb] = await Promise.all([
+      a.runOk(a.task('vendor/SumTask', { n: 6 })),
+      b.runOk(b.task('vendor/SumTask', { n: 6 })),
+      a.runOk(a.task('vendor/SumInProcessTask', { n: 6 })),
+      b.runOk(b.task('vendor/SumInProcessTask', { n: 6 })),
+    ]);
+    expect(await a.read(ra.task, 'sum.json')).toBe('3');
+    expect(await b.read(rb.task, 'sum.json')).toBe('10');
+    expect(JSON.parse(await a.read(ra.task, 'settings.json'))).toMatchObject({ region: 'eu-west', limit: 2, keyLength: 'first-fake-key'.length });
+    expect(JSON.parse(await b.read(rb.task, 'settings.json'))).toMatchObject({ region: 'us-east', limit: 4, keyLength: 'the-second-fake-key'.length });
+    expect(JSON.parse(await a.read(pa.task))).toMatchObject({ region: 'eu-west', limit: 2 });
+    expect(JSON.parse(await b.read(pb.task))).toMatchObject({ region: 'us-east', limit: 4 });
+  });
+
   test('plans without running: what would run, what is complete', async () => {
     const k = kit({ settings: fakes });
     const sum = k.task('vendor/SumTask', { n: 7 });
