@@ -18,9 +18,10 @@ export interface ExecutorUnderTest {
 }
 
 /**
- * Over a chains folder and a target root, a runtime whose executor has one slot (one worker
- * process, one `nectar worker --concurrency 1`): where `ctx.require()` could deadlock, and where
- * an attempt that kept its slot after a cancel would hold up the next task.
+ * Over a chains folder and a target root, a runtime and its executor. The suite runs with
+ * `workers: 1` (so one worker process in the pool); anything else that runs attempts must have
+ * one slot too (`nectar worker --concurrency 1`): where `ctx.require()` could deadlock, and
+ * where an attempt that kept its slot after a cancel would hold up the next task.
  */
 export type MakeExecutor = (chains: string, targets: string) => Promise<ExecutorUnderTest>;
 
