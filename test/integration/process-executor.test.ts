@@ -1,3 +1,8 @@
+/**
+ * What only the worker-process executor does: a CPU-bound task leaves this event loop free, a
+ * task that ignores every signal is killed at its timeout, a worker that died while idle is
+ * replaced. What every executor does is in test/contract/executor-contract.ts.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../../src/runtime/runtime';
@@ -29,27 +34,6 @@ export class RunawayTask extends task({ pidFile: p.string() }, { executor: 'proc
     writeFileSync(this.params.pidFile, String(process.pid));
     await ctx.output.write('written before the spin');
     spin(60_000);
-  }
-}
-
-export class BoomTask extends task({}, { executor: 'process' }) {
-  run() {
-    throw new Error('boom in a worker');
-  }
-}
-
-export class PlainTask extends task({ i: p.int() }) {
-  async run(ctx: RunContext<PlainTask>) {
-    await ctx.output.write(\`\${this.params.i}:\${process.pid}\`);
-  }
-}
-
-/** Asks for requirements from inside a worker process. */
-export class AskTask extends task({ n: p.int() }, { executor: 'process' }) {
-  async run(ctx: RunContext<AskTask>) {
-    const outs = await ctx.require(Array.from({ length: this.params.n }, (_, i) => new PlainTask({ i })));
-    const texts = await Promise.all(outs.map((o) => o.readText()));
-    await ctx.output.write(texts.map((t) => t.split(':')[0]).join(','));
   }
 }
 `;
@@ -91,28 +75,6 @@ describe('worker-process executor', () => {
     expect(() => process.kill(pid, 0)).toThrow(); // no such process: it really stopped
     expect(existsSync(join(dir, 'targets/chains', t.id, 'out.txt'))).toBe(false);
     expect(readFileSync(join(dir, 'targets/chains', t.id, 'log'), 'utf8')).toContain('timed out');
-  });
-
-  it('brings a task error back with its stack', async () => {
-    const r = await rt.run(rt.instantiate('proc/BoomTask'));
-    expect(r.state).toBe('FAILED');
-    expect(r.failures[0]?.error?.message).toBe('boom in a worker');
-    expect(r.failures[0]?.error?.stack).toContain('work_chain.ts');
-  });
-
-  it('runs every task of a run in workers when the run asks for it', async () => {
-    const t = rt.instantiate('proc/PlainTask', { i: 7 });
-    const r = await rt.run(t, { executor: 'process' });
-    expect(r.state).toBe('SUCCEEDED');
-    const [, pid] = read(t.id).split(':');
-    expect(Number(pid)).not.toBe(process.pid);
-  });
-
-  it('serves dynamic requirements asked for inside a worker', async () => {
-    const t = rt.instantiate('proc/AskTask', { n: 3 });
-    const r = await rt.run(t, { workers: 1 });
-    expect(r.state).toBe('SUCCEEDED');
-    expect(read(t.id)).toBe('0,1,2');
   });
 
   it('replaces a worker process that died while idle', async () => {

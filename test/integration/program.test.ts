@@ -2,7 +2,8 @@
  * Program tasks: an external program instead of a run function. Success (params as args, env
  * and a JSON file; input file; output moved into place), a non-zero exit (FAILED with the code
  * and the stderr tail, no output), a hang past the timeout (the whole process group gone, no
- * orphan), a cancel from the API, and the same in worker processes.
+ * orphan) and a cancel from the API. A program task on each executor (worker processes,
+ * BullMQ workers) is in test/contract/executor-contract.ts.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,18 +105,6 @@ describe('program tasks', () => {
       const log = readFileSync(join(folder, 'log'), 'utf8');
       expect(log).toContain('args [\\"--mode=ok\\",\\"--pids=\\",\\"--text=one two three\\"]');
       expect(log).toContain('counted');
-    } finally {
-      await rt.close();
-    }
-  });
-
-  test('the same in a worker process', async () => {
-    const rt = makeRuntime(chains, join(dir, 't2'));
-    try {
-      const root = rt.instantiate('prog/CountTask', { text: 'a b', mode: 'ok' });
-      const r = await rt.run(root, { executor: 'process' });
-      expect(r.state).toBe('SUCCEEDED');
-      expect(JSON.parse(readFileSync(join(dir, 't2', taskFolder(root.id), 'count.json'), 'utf8')).words).toBe(2);
     } finally {
       await rt.close();
     }

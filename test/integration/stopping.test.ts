@@ -3,8 +3,8 @@
  * `nectar serve` and `nectar worker --autoscale` processes on a real redis-server that the
  * tests stop under them; SIGTERM by PID; a worker's stop bounded by its grace period plus a
  * few seconds with Redis up or down, with or without a task running (even one that ignores
- * its abort signal); `ctx.require()` with one slot in the process pool and on a worker with
- * `--concurrency 1`.
+ * its abort signal); `ctx.require()` on a worker with `--concurrency 1`, which then stops
+ * cleanly (with one slot on every executor: test/contract/executor-contract.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { redisConnection } from '../../src/distributed/redis-connection';
 import { loadConfig } from '../../src/runtime/config';
 import { Runtime } from '../../src/runtime/runtime';
 import { haveRedis, startRedis, type TestRedis } from '../helpers/redis';
-import { makeRuntime, rmDir, tempDir, writeChains } from '../helpers/runtime';
+import { rmDir, tempDir, writeChains } from '../helpers/runtime';
 import { alive, exitWithin, startNectar, startServe, startWorker, stopWorkers, type TestWorker } from '../helpers/workers';
 
 const CHAIN = `
@@ -85,18 +85,6 @@ async function until(what: string, ok: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
   if (!ok()) throw new Error(`timed out waiting for ${what}`);
 }
-
-test('ctx.require() with one worker process finishes (the waiting task gives its process back)', async () => {
-  const rt = makeRuntime(chains, join(dir, `targets-${n}`));
-  try {
-    const root = rt.instantiate('stop/ReportTask', { days: 3 });
-    const r = await rt.run(root, { executor: 'process', workers: 1 });
-    expect(r.state).toBe('SUCCEEDED');
-    expect(readFileSync(join(dir, `targets-${n}`, taskFolder(root.id), 'out.txt'), 'utf8')).toBe('d0;d1;d2;');
-  } finally {
-    await rt.close();
-  }
-});
 
 const withRedis = haveRedis() ? describe : describe.skip;
 
