@@ -2,15 +2,14 @@ import { api, ApiError, text } from '../api';
 import { download, h, replace } from '../dom';
 import { duration, paramsLine, time } from '../format';
 import { layoutAsync } from '../graph/layout-client';
-import { type NodeJson, RunGraph, type SerializedError, type VisNode } from '../graph/model';
+import { RunGraph, type VisNode } from '../graph/model';
 import { GraphView, sizeOf } from '../graph/view';
 import graphCss from '../graph/graph.css?raw';
 import { openStream, type StreamStatus } from '../sse';
-import { isActiveRun, type RunState, stateClass, TASK_STATES, taskLook, type TaskState } from '../states';
-import { runBadge, type RunJson } from './runs';
+import { stateClass, taskLook } from '../states';
+import { isActiveRun, type RetryAnswer, type RunDetail, type RunEvents, type RunSummary, TASK_STATES } from '../../../src/api/wire';
+import { runBadge } from './runs';
 import { TaskPanel } from './task-panel';
-
-type Snapshot = RunJson & { nodes: NodeJson[] };
 
 /**
  * `#/runs/<id>`: the run's DAG, live from its event stream, with a panel for the selected task.
@@ -19,7 +18,7 @@ type Snapshot = RunJson & { nodes: NodeJson[] };
 export function runView(root: HTMLElement, runId: string, query = new URLSearchParams()): () => void {
   const t0 = performance.now();
   const graph = new RunGraph(query.get('expand') === 'all');
-  let run: RunJson | null = null;
+  let run: RunSummary | null = null;
   let selected: string | null = null;
   let laidOut = -1;
   let layingOut = false;
@@ -96,7 +95,7 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
 
   const retry = async (): Promise<void> => {
     try {
-      const res = await api<{ run_id: string | null }>(`/api/runs/${runId}/retry`, { method: 'POST' });
+      const res = await api<RetryAnswer>(`/api/runs/${runId}/retry`, { method: 'POST' });
       if (res.data.run_id) location.hash = `#/runs/${res.data.run_id}`;
       else say('ok', 'Already complete: nothing to retry.');
     } catch (err) {
@@ -273,7 +272,7 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
   const onEvent = (event: string, data: unknown): void => {
     switch (event) {
       case 'snapshot': {
-        const s = data as Snapshot;
+        const s = data as RunEvents['snapshot'];
         const { nodes, ...meta } = s;
         run = meta;
         graph.reset(nodes);
@@ -289,16 +288,16 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
         break;
       }
       case 'task:added': {
-        const e = data as { taskId: string; name: string; params: Record<string, unknown>; deps: string[] };
+        const e = data as RunEvents['task:added'];
         if (graph.tasks.has(e.taskId)) break;
-        graph.upsert({ task_id: e.taskId, name: e.name, params: e.params, state: 'PENDING', skipped: false, attempts: 0, started_at: null, ended_at: null, error: null, deps: e.deps });
+        graph.upsert({ task_id: e.taskId, name: e.name, params: e.params, state: 'PENDING', skipped: false, attempts: 0, started_at: null, ended_at: null, error: null, deps: [...e.deps] });
         graph.autoCollapse();
         structureChanged();
         repaint(e.taskId);
         break;
       }
       case 'task:state': {
-        const e = data as { taskId: string; state: TaskState; at: number; attempt: number; skipped?: boolean; error?: SerializedError };
+        const e = data as RunEvents['task:state'];
         const t = graph.setState(e.taskId, e.state, e.at, { ...(e.skipped !== undefined ? { skipped: e.skipped } : {}), ...(e.error ? { error: e.error } : {}), attempt: e.attempt });
         if (!t) break;
         repaint(t.id);
@@ -306,12 +305,12 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
         break;
       }
       case 'task:log': {
-        const e = data as { taskId: string; line: string };
+        const e = data as RunEvents['task:log'];
         panel.logLine(e.taskId, e.line);
         break;
       }
       case 'run:end': {
-        const e = data as { state: RunState; at: number; error?: SerializedError };
+        const e = data as RunEvents['run:end'];
         if (run) {
           run = { ...run, state: e.state, ended_at: e.at, duration_ms: run.started_at ? e.at - run.started_at : null, error: e.error ?? null };
           renderHead();
@@ -337,7 +336,7 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
   /** After the end, read the stored run once: the final timings and counts. */
   const refreshRun = async (): Promise<void> => {
     try {
-      const { data } = await api<Snapshot>(`/api/runs/${runId}`);
+      const { data } = await api<RunDetail>(`/api/runs/${runId}`);
       const { nodes, ...meta } = data;
       run = meta;
       for (const n of nodes) {
