@@ -10,6 +10,7 @@ import { chainsRouter } from './routes/chains';
 import { runsRouter } from './routes/runs';
 import { statusRouter } from './routes/status';
 import { webUi } from './web';
+import type { Health } from './wire';
 
 export interface AppOptions {
   /** Set: every /api route needs `Authorization: Bearer <token>`. */
@@ -46,7 +47,7 @@ export function createApp(rt: Runtime, runs: RunManager, metrics: Metrics, o: Ap
   });
 
   app.route('/healthz')
-    .get((_req, res) => send(res, 200, { tasks: rt.registry.tasks.length, targets: rt.store.kind }, 'ok'))
+    .get((_req, res) => send<Health>(res, 200, { tasks: rt.registry.tasks.length, targets: rt.store.kind }, 'ok'))
     .all(methodNotAllowed(['GET']));
   app.route('/openapi.json')
     .get((_req, res) => {

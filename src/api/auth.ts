@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { sendError } from './errors';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -11,6 +12,6 @@ export function bearerAuth(token: string): RequestHandler {
     const m = /^Bearer\s+(.+)$/i.exec(header);
     if (m && timingSafeEqual(digest(m[1] as string), want)) return next();
     res.set('WWW-Authenticate', 'Bearer realm="nectar"');
-    res.status(401).json({ status: 401, message: m ? 'the bearer token is wrong' : 'this API needs Authorization: Bearer <token>', error: { code: 'UNAUTHORIZED' } });
+    sendError(res, 401, m ? 'the bearer token is wrong' : 'this API needs Authorization: Bearer <token>', 'UNAUTHORIZED');
   };
 }

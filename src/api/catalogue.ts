@@ -1,14 +1,16 @@
 import { paramsSchemaOf } from '../core/task';
 import type { Runtime } from '../runtime/runtime';
+import type { CatalogueEntry, ParamsSchema } from './wire';
 
 /** Every discovered task as `GET /api/chains` and `nectar list --json` show it. */
-export function catalogue(rt: Runtime): unknown[] {
+export function catalogue(rt: Runtime): CatalogueEntry[] {
   return rt.registry.tasks.map((t) => ({
     type: t.type,
     chain: t.chain,
     task: t.name,
     ref: t.ref,
     endpoint: `/api/chains/${t.type}/${t.chain}/${t.name}`,
-    params: paramsSchemaOf(t.cls),
+    // An object schema with `properties` and `required` (paramsJsonSchema), typed as any JSON there.
+    params: paramsSchemaOf(t.cls) as unknown as ParamsSchema,
   }));
 }

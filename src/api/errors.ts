@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { type ErrorCode, NectarError } from '../core/errors';
+import type { ErrorAnswer } from './wire';
 
 interface BodyParserError {
   type?: string;
@@ -8,11 +9,12 @@ interface BodyParserError {
   limit?: number;
 }
 
-/** The JSON error shape, `{ status, message, error: { code, details } }`; the code is one of ERROR_CODES. */
+/** Every error answer goes through here: `{ status, message, error: { code, details } }`, the code one of ERROR_CODES. */
 export function sendError(res: Response, status: number, message: string, code: ErrorCode, details?: unknown): void {
-  const error: Record<string, unknown> = { code };
-  if (details !== undefined) error['details'] = details;
-  res.status(status).json({ status, message, error });
+  const error: ErrorAnswer['error'] = { code };
+  if (details !== undefined) error.details = details;
+  const body: ErrorAnswer = { status, message, error };
+  res.status(status).json(body);
 }
 
 /** Unknown routes: 404 in the JSON error shape. */

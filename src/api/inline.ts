@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { outputKeys } from '../core/binding';
 import type { TargetStore } from '../core/target';
 import type { AnyTask } from '../core/task';
+import type { InlineOutputs } from './wire';
 
 /** `Prefer: wait=5` (RFC 7240; other preferences may come with it) -> 5; undefined without one. */
 export function preferWait(header: string | undefined): number | undefined {
@@ -49,7 +50,7 @@ function decode(key: string, bytes: Buffer): unknown {
  * when several; `inline: false` and a reason (the client then follows `resource_url`) when one
  * is larger than `cap` bytes or not text.
  */
-export async function inlineOutputs(task: AnyTask, store: TargetStore, cap: number): Promise<Record<string, unknown>> {
+export async function inlineOutputs(task: AnyTask, store: TargetStore, cap: number): Promise<InlineOutputs> {
   const keys = outputKeys(task);
   const values: Record<string, unknown> = {};
   for (const key of keys) {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from '../core/events';
-import type { QueueDepth } from '../distributed/executor';
 import { isTerminal } from '../core/states';
+import type { QueueDepth } from '../runtime/types';
 
 /** Prometheus metrics of one server (its own registry: no global state). */
 export class Metrics {

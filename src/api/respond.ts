@@ -1,10 +1,12 @@
 import type { Request, Response } from 'express';
 import { NectarError, type ErrorCode } from '../core/errors';
 import { NAME_PATTERN } from '../core/identity';
+import type { Envelope } from './wire';
 
 /** Every JSON answer: `{ status, message, data }` (errors add `error: { code, details }`). */
-export function send(res: Response, status: number, data: unknown, message = 'success'): void {
-  res.status(status).json({ status, message, data });
+export function send<T>(res: Response, status: number, data: T, message = 'success'): void {
+  const body: Envelope<T> = { status, message, data };
+  res.status(status).json(body);
 }
 
 /** Throw from a handler: the error middleware turns it into the JSON error shape. */

@@ -57,7 +57,7 @@ describe('the UI graph model', () => {
     for (const t of leaves.slice(0, 390)) g.setState(t.id, 'DONE', 1, {});
     g.setState((leaves[390] as { id: string }).id, 'RUNNING', 1, {});
     expect(g.familyNode('t/c/Leaf', leaves.map((t) => t.id)).state).toBe('RUNNING');
-    g.setState((leaves[391] as { id: string }).id, 'FAILED', 2, { error: { message: 'x' } });
+    g.setState((leaves[391] as { id: string }).id, 'FAILED', 2, { error: { name: 'Error', message: 'x' } });
     const fam = g.familyNode('t/c/Leaf', leaves.map((t) => t.id));
     expect(fam.state).toBe('FAILED');
     expect(fam.counts).toMatchObject({ DONE: 390, RUNNING: 1, FAILED: 1, PENDING: 8 });

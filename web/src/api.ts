@@ -1,3 +1,4 @@
+import type { Envelope, ErrorAnswer } from '../../src/api/wire';
 import { askToken, getToken } from './token';
 
 /** An answer of the API that is not a success: its status, stable code, message and details. */
@@ -14,13 +15,6 @@ export class ApiError extends Error {
 
 /** The server could not be reached at all. */
 export class NetworkError extends Error {}
-
-interface Envelope<T> {
-  status: number;
-  message: string;
-  data: T;
-  error?: { code: string; details?: unknown };
-}
 
 type Listener = (up: boolean) => void;
 const listeners = new Set<Listener>();
@@ -65,9 +59,10 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   }
   const res = await authedFetch(path, rest);
   const text = await res.text();
-  let body: Envelope<T>;
+  // A success or an error answer; a proxy's JSON may be neither, hence the optional error.
+  let body: Envelope<T> & Partial<Pick<ErrorAnswer, 'error'>>;
   try {
-    body = JSON.parse(text) as Envelope<T>;
+    body = JSON.parse(text) as typeof body;
   } catch {
     throw new ApiError(res.status, 'BAD_ANSWER', `the server answered ${res.status} with something that is not JSON`, text.slice(0, 200));
   }

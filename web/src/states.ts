@@ -1,8 +1,8 @@
-/** Task and run states as the API names them, with a symbol each so that colour is never the only cue. */
-export const TASK_STATES = ['PENDING', 'QUEUED', 'RUNNING', 'DONE', 'FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const;
-export type TaskState = (typeof TASK_STATES)[number];
-export const RUN_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
-export type RunState = (typeof RUN_STATES)[number];
+/**
+ * How the UI shows task and run states: a label and a symbol each, so that colour is never the
+ * only cue. The states themselves, and the sets they fall into, are the server's (wire module).
+ */
+import type { RunState, TaskState } from '../../src/api/wire';
 
 interface StateLook {
   label: string;
@@ -38,12 +38,4 @@ export function runLook(s: RunState): StateLook {
 /** CSS class of a state: `st-pending`, `st-upstream-failed`... */
 export function stateClass(s: string): string {
   return `st-${s.toLowerCase().replace(/_/g, '-')}`;
-}
-
-export function isActiveRun(s: RunState): boolean {
-  return s === 'QUEUED' || s === 'RUNNING';
-}
-
-export function isTerminalTask(s: TaskState): boolean {
-  return s !== 'PENDING' && s !== 'QUEUED' && s !== 'RUNNING';
 }

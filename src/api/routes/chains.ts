@@ -1,12 +1,13 @@
 import { type Request, type Response, Router } from 'express';
-import type { DiscoveredTask } from '../../discovery/registry';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
+import { doneStatus, endedStatus, linkExpiry } from '../../runtime/task-status';
+import type { DiscoveredTask } from '../../runtime/types';
 import { catalogue } from '../catalogue';
 import { methodNotAllowed } from '../errors';
 import { baseUrl, fail, nameParam, send } from '../respond';
 import { inlineOutputs, preferWait } from '../inline';
-import { doneStatus, linkExpiry } from '../status';
+import type { Catalogue, InlineOutputs, RunStarted, TaskAnswer, TaskStatus } from '../wire';
 
 /** Parameters from the query string and a JSON object body; a name given in both is refused. */
 function paramsOf(req: Request): Record<string, unknown> {
@@ -60,7 +61,7 @@ export function chainsRouter(rt: Runtime, runs: RunManager): Router {
   r.route('/chains')
     .get((_req, res) => {
       rt.rediscover();
-      send(res, 200, { chains: catalogue(rt) });
+      send<Catalogue>(res, 200, { chains: catalogue(rt) });
     })
     .all(methodNotAllowed(['GET']));
 
@@ -70,18 +71,15 @@ export function chainsRouter(rt: Runtime, runs: RunManager): Router {
     const sub = await runs.submit(found, params);
     const base = baseUrl(req);
     if (wait !== undefined) res.set('Preference-Applied', `wait=${wait}`);
-    const inline = async (): Promise<Record<string, unknown>> => (wait === undefined ? {} : inlineOutputs(sub.task, rt.store, rt.config.inlineMaxBytes));
-    if (sub.complete) return send(res, 200, { ...(await doneStatus(rt, sub.task, base, null)), ...(await inline()) }, 'already complete');
+    const inline = async (): Promise<InlineOutputs | Record<never, never>> => (wait === undefined ? {} : inlineOutputs(sub.task, rt.store, rt.config.inlineMaxBytes));
+    if (sub.complete) return send<TaskAnswer>(res, 200, { ...(await doneStatus(rt, sub.task, base, null)), ...(await inline()) }, 'already complete');
     const runId = sub.runId as string;
     if (wait && (await within(runs.settled(runId), wait * 1000, req))) {
-      const run = await runs.store.getRun(runId);
-      if (run?.state === 'SUCCEEDED') return send(res, 200, { ...(await doneStatus(rt, sub.task, base, runId)), ...(await inline()) }, 'done');
-      if (run) {
-        const root = await runs.store.latestTask(sub.task.id);
-        return send(res, 200, { task_id: sub.task.id, job_status: root?.state ?? 'FAILED', run_id: runId, resource_url: null, resources: [], expires_in: linkExpiry(rt), error: run.error ?? null }, `run ${run.state.toLowerCase()}`);
-      }
+      const ended = await endedStatus(rt, runs, sub.task, runId, base);
+      if (ended?.run === 'SUCCEEDED') return send<TaskAnswer>(res, 200, { ...ended.status, ...(await inline()) }, 'done');
+      if (ended) return send<TaskStatus>(res, 200, ended.status, `run ${ended.run.toLowerCase()}`);
     }
-    send(res, 202, {
+    send<RunStarted>(res, 202, {
       run_id: runId,
       task_id: sub.task.id,
       job_status: runs.activeRun(runId)?.state ?? 'QUEUED',

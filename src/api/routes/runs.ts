@@ -1,12 +1,14 @@
 import { type Request, type Response, Router } from 'express';
 import { RUN_STATES, type RunState } from '../../core/states';
-import type { NectarEventName } from '../../core/events';
-import { taskGraph, toDot } from '../../dag/render';
+import type { NectarEventMap, NectarEventName } from '../../core/events';
+import { graphDot, runGraph } from '../../runtime/run-graph';
+import { cancelAndSettle, findRun, listRuns } from '../../runtime/run-queries';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
-import type { RunRow, TaskRow } from '../../store/types';
+import type { RunRow, TaskRow } from '../../runtime/types';
 import { methodNotAllowed } from '../errors';
 import { baseUrl, fail, send } from '../respond';
+import type { Graph, RetryAnswer, RunDetail, RunEvents, RunNode, RunPage, RunSummary } from '../wire';
 
 const RUN_ID = /^[0-9a-f-]{36}$/;
 
@@ -19,7 +21,7 @@ function intQuery(req: Request, key: string, def: number, min: number, max: numb
 }
 
 /** started_at, ended_at and duration_ms of anything with optional start and end times. */
-function timing(x: { startedAt?: number; endedAt?: number }): Record<string, number | null> {
+function timing(x: { startedAt?: number; endedAt?: number }): Pick<RunSummary, 'started_at' | 'ended_at' | 'duration_ms'> {
   return {
     started_at: x.startedAt ?? null,
     ended_at: x.endedAt ?? null,
@@ -27,7 +29,7 @@ function timing(x: { startedAt?: number; endedAt?: number }): Record<string, num
   };
 }
 
-function runJson(run: RunRow, base: string): Record<string, unknown> {
+function runJson(run: RunRow, base: string): RunSummary {
   return {
     run_id: run.id,
     task_id: run.rootTaskId,
@@ -43,7 +45,7 @@ function runJson(run: RunRow, base: string): Record<string, unknown> {
   };
 }
 
-function nodeJson(t: TaskRow): Record<string, unknown> {
+function nodeJson(t: TaskRow): RunNode {
   return {
     task_id: t.taskId,
     name: t.name,
@@ -64,10 +66,9 @@ export function runsRouter(rt: Runtime, runs: RunManager): Router {
   const load = async (req: Request): Promise<{ run: RunRow; tasks: TaskRow[] }> => {
     const id = req.params['id'] as string;
     if (!RUN_ID.test(id)) fail('RUN_NOT_FOUND', `no run ${id}`);
-    const run = runs.activeRun(id) ?? (await runs.store.getRun(id));
-    if (!run) fail('RUN_NOT_FOUND', `no run ${id}`);
-    const tasks = runs.recorder.activeTasks(id) ?? (await runs.store.getTasks(id));
-    return { run, tasks };
+    const found = await findRun(runs, id);
+    if (!found) fail('RUN_NOT_FOUND', `no run ${id}`);
+    return found;
   };
 
   r.route('/runs')
@@ -79,9 +80,9 @@ export function runsRouter(rt: Runtime, runs: RunManager): Router {
       const limit = intQuery(req, 'limit', 50, 1, 500);
       const offset = intQuery(req, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
       const q = state === undefined ? { limit, offset } : { limit, offset, state: state as RunState };
-      const { runs: rows, total } = await runs.store.listRuns(q);
+      const { runs: rows, total } = await listRuns(runs, q);
       const base = baseUrl(req);
-      send(res, 200, { runs: rows.map((x) => runJson(runs.activeRun(x.id) ?? x, base)), total, limit, offset });
+      send<RunPage>(res, 200, { runs: rows.map((x) => runJson(x, base)), total, limit, offset });
     })
     .all(methodNotAllowed(['GET']));
 
@@ -89,7 +90,7 @@ export function runsRouter(rt: Runtime, runs: RunManager): Router {
     .get(async (req, res) => {
       const { run, tasks } = await load(req);
       const edges = tasks.flatMap((t) => t.deps.map((d) => ({ from: d, to: t.taskId })));
-      send(res, 200, { ...runJson(run, baseUrl(req)), nodes: tasks.map(nodeJson), edges });
+      send<RunDetail>(res, 200, { ...runJson(run, baseUrl(req)), nodes: tasks.map(nodeJson), edges });
     })
     .all(methodNotAllowed(['GET']));
 
@@ -98,9 +99,9 @@ export function runsRouter(rt: Runtime, runs: RunManager): Router {
       const format = req.query['format'] ?? 'json';
       if (format !== 'json' && format !== 'dot') fail('BAD_REQUEST', `'format' must be json or dot, got ${JSON.stringify(format)}`, { param: 'format' });
       const { run, tasks } = await load(req);
-      const graph = taskGraph([run.rootTaskId], tasks.map((t) => ({ id: t.taskId, task: t.name, params: t.params, deps: t.deps })));
-      if (format === 'dot') res.type('text/vnd.graphviz; charset=utf-8').send(toDot(graph));
-      else send(res, 200, graph);
+      const graph = runGraph(run, tasks);
+      if (format === 'dot') res.type('text/vnd.graphviz; charset=utf-8').send(graphDot(graph));
+      else send<Graph>(res, 200, graph);
     })
     .all(methodNotAllowed(['GET']));
 
@@ -114,10 +115,8 @@ export function runsRouter(rt: Runtime, runs: RunManager): Router {
   r.route('/runs/:id/cancel')
     .post(async (req, res) => {
       const { run } = await load(req);
-      if (!runs.cancel(run.id)) fail('RUN_NOT_ACTIVE', `run ${run.id} is ${run.state}: only a run in flight can be cancelled`);
-      await runs.settled(run.id);
-      const after = (await runs.store.getRun(run.id)) ?? run;
-      send(res, 200, runJson(after, baseUrl(req)), 'cancelled');
+      const after = await cancelAndSettle(runs, run);
+      send<RunSummary>(res, 200, runJson(after, baseUrl(req)), 'cancelled');
     })
     .all(methodNotAllowed(['POST']));
 
@@ -126,18 +125,24 @@ export function runsRouter(rt: Runtime, runs: RunManager): Router {
       const { run } = await load(req);
       const sub = await runs.retry(run.id);
       const base = baseUrl(req);
-      if (sub.complete) return send(res, 200, { task_id: sub.task.id, job_status: 'DONE', run_id: null }, 'already complete: nothing to retry');
-      send(res, 202, { run_id: sub.runId, retry_of: run.id, task_id: sub.task.id, status_url: `${base}/api/chainstatus?chain=${encodeURIComponent(sub.task.id)}`, run_url: `${base}/api/runs/${sub.runId}` }, 'retry started');
+      if (sub.complete) return send<RetryAnswer>(res, 200, { task_id: sub.task.id, job_status: 'DONE', run_id: null }, 'already complete: nothing to retry');
+      send<RetryAnswer>(res, 202, { run_id: sub.runId as string, retry_of: run.id, task_id: sub.task.id, status_url: `${base}/api/chainstatus?chain=${encodeURIComponent(sub.task.id)}`, run_url: `${base}/api/runs/${sub.runId}` }, 'retry started');
     })
     .all(methodNotAllowed(['POST']));
   return r;
 }
 
+/**
+ * The run events a stream passes on as they are. An event whose payload no longer fits its
+ * wire type (RunEvents) drops out of this type, and the list of those forwarded stops compiling.
+ */
+type Forwarded = { [K in keyof RunEvents & NectarEventName]: NectarEventMap[K] extends RunEvents[K] ? K : never }[keyof RunEvents & NectarEventName];
+
 /** Server-sent events: a snapshot first, then every change of this run as it happens, until it ends. */
 function streamEvents(rt: Runtime, runs: RunManager, run: RunRow, tasks: TaskRow[], req: Request, res: Response): void {
   res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.flushHeaders();
-  const write = (event: string, data: unknown): void => {
+  const write = <K extends keyof RunEvents>(event: K, data: RunEvents[K]): void => {
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   write('snapshot', { ...runJson(run, baseUrl(req)), nodes: tasks.map(nodeJson) });
@@ -146,7 +151,7 @@ function streamEvents(rt: Runtime, runs: RunManager, run: RunRow, tasks: TaskRow
     res.end();
     return;
   }
-  const names: NectarEventName[] = ['task:added', 'task:state', 'task:retry', 'task:log'];
+  const names: Forwarded[] = ['task:added', 'task:state', 'task:retry', 'task:log'];
   const offs = names.map((name) =>
     rt.events.on(name, (e) => {
       if (e.runId === run.id) write(name, e);

@@ -4,10 +4,11 @@ import { taskFolder } from '../../core/binding';
 import { assertSafeKey } from '../../core/target';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
-import { LocalTargetStore } from '../../targets/local';
+import { localTargetFile } from '../../runtime/target-files';
+import { TaskStatuses } from '../../runtime/task-status';
 import { methodNotAllowed } from '../errors';
 import { TASK_ID, baseUrl, fail, nameParam, send } from '../respond';
-import { TaskStatuses } from '../status';
+import type { LogAnswer, TaskStatus } from '../wire';
 
 /** Status polling, output downloads and task logs. */
 export function statusRouter(rt: Runtime, runs: RunManager): Router {
@@ -21,7 +22,7 @@ export function statusRouter(rt: Runtime, runs: RunManager): Router {
       if (!TASK_ID.test(id)) fail('BAD_REQUEST', `'chain' must be a task id <type>/<chain>/<Task>/<32 hex>, got ${JSON.stringify(id)}`, { param: 'chain' });
       const status = await statuses.get(id, baseUrl(req));
       if (!status) fail('TASK_NOT_FOUND', `no run has task ${id} and its outputs do not exist`);
-      send(res, 200, status);
+      send<TaskStatus>(res, 200, status);
     })
     .all(methodNotAllowed(['GET']));
 
@@ -36,8 +37,8 @@ export function statusRouter(rt: Runtime, runs: RunManager): Router {
         fail('BAD_REQUEST', `bad target path ${JSON.stringify(key)}`);
       }
       if (parts[0] !== 'chains' || parts.some((p) => p.startsWith('.'))) fail('NOT_FOUND', `no target ${key}`);
-      if (!(rt.store instanceof LocalTargetStore)) fail('NOT_FOUND', 'targets are not on this server');
-      const path = rt.store.pathOf(key);
+      const path = localTargetFile(rt.store, key);
+      if (path === undefined) fail('NOT_FOUND', 'targets are not on this server');
       if (!existsSync(path)) fail('NOT_FOUND', `no target ${key}`);
       res.sendFile(path, { dotfiles: 'deny' });
     })
@@ -69,7 +70,7 @@ export function statusRouter(rt: Runtime, runs: RunManager): Router {
           return { msg: l };
         }
       });
-      send(res, 200, { task_id: id, live: live !== undefined, dropped: live?.dropped ?? 0, lines });
+      send<LogAnswer>(res, 200, { task_id: id, live: live !== undefined, dropped: live?.dropped ?? 0, lines });
     })
     .all(methodNotAllowed(['GET']));
   return r;

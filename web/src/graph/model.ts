@@ -1,25 +1,7 @@
-import { TASK_STATES, type TaskState } from '../states';
+import { type RunNode, type SerializedError, TASK_STATES, type TaskState } from '../../../src/api/wire';
 
-export interface SerializedError {
-  name?: string;
-  message: string;
-  stack?: string;
-  code?: string;
-}
-
-/** One task of a run as the API describes it (`GET /api/runs/:id` nodes, SSE snapshot). */
-export interface NodeJson {
-  task_id: string;
-  name: string;
-  params: Record<string, unknown>;
-  state: TaskState;
-  skipped: boolean;
-  attempts: number;
-  started_at: number | null;
-  ended_at: number | null;
-  error: SerializedError | null;
-  deps: string[];
-}
+/** One task of a run as the API describes it (`GET /api/runs/:id` nodes, SSE snapshot), less the duration: the graph keeps the times. */
+export type NodeJson = Omit<RunNode, 'duration_ms'>;
 
 export interface TaskNode {
   id: string;

@@ -1,5 +1,6 @@
 import { esc } from '../dom';
-import { stateClass, TASK_STATES, taskLook } from '../states';
+import { TASK_STATES } from '../../../src/api/wire';
+import { stateClass, taskLook } from '../states';
 import type { LayoutResult, Point } from './layout';
 import type { VisGraph, VisNode } from './model';
 

@@ -1,14 +1,15 @@
 import { api } from '../api';
 import { h, replace } from '../dom';
-import { type CatalogueTask, taskForm } from './form';
+import type { Catalogue, CatalogueEntry } from '../../../src/api/wire';
+import { taskForm } from './form';
 import { errorState } from './messages';
 
 /** `#/` and `#/chains/<type>/<chain>/<Task>`: every chain type, chain and task; the chosen task's form. */
 export async function catalogueView(root: HTMLElement, ref: string | null): Promise<void> {
   replace(root, h('p', { class: 'muted loading' }, 'Loading chains…'));
-  let tasks: CatalogueTask[];
+  let tasks: CatalogueEntry[];
   try {
-    tasks = (await api<{ chains: CatalogueTask[] }>('/api/chains')).data.chains;
+    tasks = (await api<Catalogue>('/api/chains')).data.chains;
   } catch (err) {
     replace(root, errorState(err, () => void catalogueView(root, ref)));
     return;
@@ -17,9 +18,9 @@ export async function catalogueView(root: HTMLElement, ref: string | null): Prom
     replace(root, h('section', { class: 'empty' }, h('h1', {}, 'No chains yet'), h('p', {}, 'Add a file such as ', h('code', {}, 'chains/<type>/<name>_chain.ts'), ' exporting task classes; this page lists them without a restart.')));
     return;
   }
-  const byType = new Map<string, Map<string, CatalogueTask[]>>();
+  const byType = new Map<string, Map<string, CatalogueEntry[]>>();
   for (const t of tasks) {
-    const chains = byType.get(t.type) ?? new Map<string, CatalogueTask[]>();
+    const chains = byType.get(t.type) ?? new Map<string, CatalogueEntry[]>();
     byType.set(t.type, chains);
     chains.set(t.chain, [...(chains.get(t.chain) ?? []), t]);
   }

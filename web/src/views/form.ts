@@ -1,28 +1,7 @@
 import { api, ApiError } from '../api';
 import { h, replace } from '../dom';
+import type { CatalogueEntry, ParamSchema, RunStarted, TaskAnswer } from '../../../src/api/wire';
 import { outputLink } from './output-link';
-
-/** A parameter's JSON Schema as `GET /api/chains` gives it. */
-export interface ParamSchema {
-  type?: string;
-  format?: string;
-  enum?: unknown[];
-  items?: ParamSchema;
-  default?: unknown;
-  description?: string;
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-}
-
-export interface CatalogueTask {
-  type: string;
-  chain: string;
-  task: string;
-  ref: string;
-  endpoint: string;
-  params: { properties: Record<string, ParamSchema>; required: string[] };
-}
 
 function kindOf(s: ParamSchema): string {
   if (s.enum) return 'one of';
@@ -82,7 +61,7 @@ function field(name: string, s: ParamSchema, required: boolean): { row: HTMLElem
 }
 
 /** The form that starts a task, generated from its parameter schema. */
-export function taskForm(t: CatalogueTask, onStarted: (runId: string) => void): HTMLElement {
+export function taskForm(t: CatalogueEntry, onStarted: (runId: string) => void): HTMLElement {
   const props = t.params.properties ?? {};
   const names = Object.keys(props).sort();
   const fields = new Map(names.map((n) => [n, field(n, props[n] as ParamSchema, t.params.required.includes(n))]));
@@ -107,7 +86,7 @@ export function taskForm(t: CatalogueTask, onStarted: (runId: string) => void): 
     replace(result);
     submit.disabled = true;
     try {
-      const res = await api<{ run_id?: string; resource_url?: string | null; resources?: string[]; task_id: string }>(t.endpoint, { method: 'POST', json: body });
+      const res = await api<TaskAnswer | RunStarted>(t.endpoint, { method: 'POST', json: body });
       if (res.status === 202 && res.data.run_id) {
         onStarted(res.data.run_id);
         return;
@@ -115,7 +94,7 @@ export function taskForm(t: CatalogueTask, onStarted: (runId: string) => void): 
       replace(result, h('div', { class: 'notice ok' },
         h('p', {}, h('strong', {}, '✓ Already complete'), ' — its outputs exist, nothing to run.'),
         h('p', {}, h('code', {}, res.data.task_id)),
-        (res.data.resources ?? []).map((u) => h('p', {}, outputLink(u))),
+        ('resources' in res.data ? res.data.resources : []).map((u) => h('p', {}, outputLink(u))),
       ));
     } catch (err) {
       if (err instanceof ApiError && Array.isArray(err.details)) {

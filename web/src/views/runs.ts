@@ -1,23 +1,9 @@
 import { api } from '../api';
 import { h, replace } from '../dom';
 import { duration, paramsLine, time } from '../format';
-import { isActiveRun, RUN_STATES, type RunState, runLook, stateClass } from '../states';
+import { isActiveRun, RUN_STATES, type RunPage, type RunState } from '../../../src/api/wire';
+import { runLook, stateClass } from '../states';
 import { errorState } from './messages';
-
-export interface RunJson {
-  run_id: string;
-  task_id: string;
-  task: string;
-  params: Record<string, unknown>;
-  state: RunState;
-  created_at: number;
-  started_at: number | null;
-  ended_at: number | null;
-  duration_ms: number | null;
-  counts: Record<string, number> | null;
-  error: { message: string; stack?: string; code?: string } | null;
-  interrupted: boolean;
-}
 
 const PAGE = 25;
 
@@ -48,9 +34,9 @@ export function runsView(root: HTMLElement, query: URLSearchParams): () => void 
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const load = async (): Promise<void> => {
-    let data: { runs: RunJson[]; total: number; limit: number; offset: number };
+    let data: RunPage;
     try {
-      data = (await api<typeof data>(`/api/runs?limit=${PAGE}&offset=${offset}${state ? `&state=${state}` : ''}`)).data;
+      data = (await api<RunPage>(`/api/runs?limit=${PAGE}&offset=${offset}${state ? `&state=${state}` : ''}`)).data;
     } catch (err) {
       if (!stopped) replace(body, errorState(err, () => void load()));
       if (!stopped) timer = setTimeout(() => void load(), 5000);

@@ -2,7 +2,8 @@ import { api, ApiError } from '../api';
 import { h, replace } from '../dom';
 import { duration, logLine, time } from '../format';
 import type { RunGraph, TaskNode } from '../graph/model';
-import { stateClass, TASK_STATES, taskLook, type TaskState } from '../states';
+import { type LogAnswer, TASK_STATES, type TaskState, type TaskStatus } from '../../../src/api/wire';
+import { stateClass, taskLook } from '../states';
 import { outputLink } from './output-link';
 
 const MAX_LOG_LINES = 500;
@@ -122,7 +123,7 @@ export class TaskPanel {
       return;
     }
     try {
-      const { data } = await api<{ lines: unknown[]; live?: boolean }>(logPath(t.id));
+      const { data } = await api<LogAnswer>(logPath(t.id));
       if (gen !== this.#logGen || this.#log !== el) return;
       el.textContent = '';
       this.#appendLines(el, data.lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))));
@@ -151,7 +152,7 @@ export class TaskPanel {
 
   async #loadOutputs(t: TaskNode, el: HTMLElement): Promise<void> {
     try {
-      const { data } = await api<{ resources: string[]; expires_in: number | null }>(`/api/chainstatus?chain=${encodeURIComponent(t.id)}`);
+      const { data } = await api<TaskStatus>(`/api/chainstatus?chain=${encodeURIComponent(t.id)}`);
       replace(el, data.resources.length ? h('ul', {}, data.resources.map((u) => h('li', {}, outputLink(u)))) : h('p', { class: 'muted' }, 'none'),
         data.expires_in ? h('p', { class: 'hint' }, `Links valid for ${data.expires_in} s.`) : null);
     } catch (err) {

@@ -1,11 +1,14 @@
 import { checkComplete, outputKeys, taskFolder } from '../core/binding';
 import type { SerializedError } from '../core/errors';
-import type { TaskState } from '../core/states';
+import type { RunState, TaskState } from '../core/states';
 import { type AnyTask, construct } from '../core/task';
-import type { RunManager } from '../runtime/runs';
-import type { Runtime } from '../runtime/runtime';
+import type { RunManager } from './runs';
+import type { Runtime } from './runtime';
 
-/** What `/api/chainstatus` and the POST answer say about one task. */
+/**
+ * What `/api/chainstatus` and the POST answer say about one task: the shape of the API's wire
+ * `TaskStatus` (src/api/wire.ts), which each answer that carries one is checked against.
+ */
 export interface TaskStatus {
   task_id: string;
   job_status: TaskState;
@@ -14,7 +17,24 @@ export interface TaskStatus {
   /** Every output, when there are several. */
   resources: string[];
   expires_in: number | null;
-  error?: SerializedError;
+  error?: SerializedError | null;
+}
+
+/** What a task status may carry besides its id, state and run. */
+export interface TaskStatusExtras {
+  /** Download links of the outputs (DONE only). */
+  resources?: string[];
+  expiresIn?: number | null;
+  /** Left out of the status when undefined. */
+  error?: SerializedError | null;
+}
+
+/** The one builder of the task-status shape. */
+export function taskStatus(taskId: string, state: TaskState, runId: string | null, o: TaskStatusExtras = {}): TaskStatus {
+  const resources = o.resources ?? [];
+  const s: TaskStatus = { task_id: taskId, job_status: state, run_id: runId, resource_url: resources[0] ?? null, resources, expires_in: o.expiresIn ?? null };
+  if (o.error !== undefined) s.error = o.error;
+  return s;
 }
 
 /**
@@ -37,7 +57,20 @@ export async function doneStatus(rt: Runtime, task: AnyTask, base: string, runId
   const resources = store.presign
     ? await Promise.all(keys.map((k) => (store.presign as NonNullable<typeof store.presign>)(k, expires)))
     : keys.map((k) => `${base}/api/targets/${k.split('/').map(encodeURIComponent).join('/')}`);
-  return { task_id: task.id, job_status: 'DONE', run_id: runId, resource_url: resources[0] ?? null, resources, expires_in: linkExpiry(rt) };
+  return taskStatus(task.id, 'DONE', runId, { resources, expiresIn: linkExpiry(rt) });
+}
+
+/**
+ * The status of a run's root task once the run has ended (a POST that waited for it): DONE
+ * with its links when the run succeeded, else the root's last state (FAILED if it never got a
+ * row) and the run's error. Undefined when the run is not recorded.
+ */
+export async function endedStatus(rt: Runtime, runs: RunManager, task: AnyTask, runId: string, base: string): Promise<{ run: RunState; status: TaskStatus } | undefined> {
+  const run = await runs.store.getRun(runId);
+  if (!run) return undefined;
+  if (run.state === 'SUCCEEDED') return { run: run.state, status: await doneStatus(rt, task, base, runId) };
+  const root = await runs.store.latestTask(task.id);
+  return { run: run.state, status: taskStatus(task.id, root?.state ?? 'FAILED', runId, { expiresIn: linkExpiry(rt), error: run.error ?? null }) };
 }
 
 /** The task of an id, rebuilt from a run record's params or the params.json beside its outputs. */
@@ -93,7 +126,7 @@ export class TaskStatuses {
     // loop, and a root whose DAG is still being resolved has no row at all yet.
     const row = runs.recorder.find(taskId) ?? (await runs.store.latestTask(taskId));
     const rootRun = runs.runOfRoot(taskId);
-    if (!row && rootRun) return { task_id: taskId, job_status: 'PENDING', run_id: rootRun, resource_url: null, resources: [], expires_in: null };
+    if (!row && rootRun) return taskStatus(taskId, 'PENDING', rootRun);
     const task = await taskOf(rt, taskId, row?.params);
     if (task && (!row || row.state === 'DONE')) {
       const [complete] = await checkComplete([task], rt.store);
@@ -104,8 +137,6 @@ export class TaskStatuses {
       }
     }
     if (!row) return undefined;
-    const s: TaskStatus = { task_id: taskId, job_status: row.state, run_id: row.runId, resource_url: null, resources: [], expires_in: null };
-    if (row.error) s.error = row.error;
-    return s;
+    return taskStatus(taskId, row.state, row.runId, { error: row.error });
   }
 }

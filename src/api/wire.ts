@@ -1,0 +1,204 @@
+/**
+ * The JSON the API answers, as types: the server's builders are typed against them and the
+ * web UI imports them, so a change of shape breaks the compile on both sides. Besides types
+ * this module only re-exports the state model of core/states.ts (pure: the UI bundles it), so
+ * it is the one file of src/ the UI may import.
+ */
+import type { ErrorCode, SerializedError } from '../core/errors';
+import type { RunState, TaskState } from '../core/states';
+
+export type { ErrorCode, SerializedError } from '../core/errors';
+export type { RunState, TaskState } from '../core/states';
+export {
+  ACTIVE_RUN_STATES,
+  FAILED_LIKE_TASK_STATES,
+  FINISHED_RUN_STATES,
+  FINISHED_TASK_STATES,
+  IN_FLIGHT_TASK_STATES,
+  RUN_STATES,
+  TASK_STATES,
+  isActiveRun,
+  isFailedLike,
+  isInFlight,
+  isTerminal,
+} from '../core/states';
+
+/** Every successful JSON answer. */
+export interface Envelope<T> {
+  status: number;
+  message: string;
+  data: T;
+}
+
+/** Every error answer; the code is one of ERROR_CODES. */
+export interface ErrorAnswer {
+  status: number;
+  message: string;
+  error: { code: ErrorCode; details?: unknown };
+}
+
+/** `GET /healthz`. */
+export interface Health {
+  /** Tasks discovered. */
+  tasks: number;
+  /** The target store's kind: `local` or `s3`. */
+  targets: string;
+}
+
+/** A parameter's JSON Schema, as far as a client reads it. */
+export interface ParamSchema {
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  items?: ParamSchema;
+  default?: unknown;
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+}
+
+/** The JSON Schema of a task's parameters (an object schema). */
+export interface ParamsSchema {
+  properties: Record<string, ParamSchema>;
+  required: string[];
+}
+
+/** One discovered task: `GET /api/chains` (`chains`) and `nectar list --json` (`tasks`). */
+export interface CatalogueEntry {
+  type: string;
+  chain: string;
+  task: string;
+  ref: string;
+  endpoint: string;
+  params: ParamsSchema;
+}
+
+/** `GET /api/chains`. */
+export interface Catalogue {
+  chains: CatalogueEntry[];
+}
+
+/** What `GET /api/chainstatus` and the POST of a task say about one task. */
+export interface TaskStatus {
+  task_id: string;
+  job_status: TaskState;
+  run_id: string | null;
+  /** The first output's link (presigned on S3), for DONE tasks. */
+  resource_url: string | null;
+  /** Every output's link, when there are several. */
+  resources: string[];
+  /** Seconds the links stay valid; null for links that do not expire. */
+  expires_in: number | null;
+  error?: SerializedError | null;
+}
+
+/** A complete task's outputs in the answer itself, when the caller waited (`Prefer: wait`). */
+export type InlineOutputs = { inline: true; output: unknown } | { inline: true; outputs: Record<string, unknown> } | { inline: false; inline_reason: string };
+
+/** 200 of `POST /api/chains/...`: complete already or within the wait; outputs inline when it waited. */
+export type TaskAnswer = TaskStatus & (InlineOutputs | Record<never, never>);
+
+/** 202 of `POST /api/chains/...`: a run started or joined. */
+export interface RunStarted {
+  run_id: string;
+  task_id: string;
+  job_status: RunState;
+  /** False when the call joined a run in flight. */
+  created: boolean;
+  status_url: string;
+  run_url: string;
+  expires_in: number | null;
+}
+
+/** One run as the run history lists it. Times are epoch milliseconds. */
+export interface RunSummary {
+  run_id: string;
+  /** The root task's id. */
+  task_id: string;
+  /** The root task's reference (`type/chain/Task`). */
+  task: string;
+  params: Record<string, unknown>;
+  state: RunState;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  duration_ms: number | null;
+  /** Task counts by state, once the run has ended. */
+  counts: Partial<Record<TaskState, number>> | null;
+  error: SerializedError | null;
+  /** The server stopped while the run was in flight. */
+  interrupted: boolean;
+  url: string;
+}
+
+/** `GET /api/runs`. */
+export interface RunPage {
+  runs: RunSummary[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** One task of a run (`GET /api/runs/:id` nodes, the SSE snapshot). */
+export interface RunNode {
+  task_id: string;
+  /** The task class name. */
+  name: string;
+  params: Record<string, unknown>;
+  state: TaskState;
+  /** DONE because its outputs already existed. */
+  skipped: boolean;
+  attempts: number;
+  started_at: number | null;
+  ended_at: number | null;
+  duration_ms: number | null;
+  error: SerializedError | null;
+  /** Ids of the tasks it requires. */
+  deps: string[];
+}
+
+/** From a requirement to the task that needs it. */
+export interface Edge {
+  from: string;
+  to: string;
+}
+
+/** `GET /api/runs/:id`. */
+export type RunDetail = RunSummary & { nodes: RunNode[]; edges: Edge[] };
+
+/** `POST /api/runs/:id/retry`: nothing to run (200), or the new run (202). */
+export type RetryAnswer =
+  | { task_id: string; job_status: 'DONE'; run_id: null }
+  | { run_id: string; retry_of: string; task_id: string; status_url: string; run_url: string };
+
+/** `GET /api/runs/:id/graph` (JSON): nodes in dependency order, edges breadth-first from the roots. */
+export interface Graph {
+  readonly roots: readonly string[];
+  readonly nodes: readonly { readonly id: string; readonly task: string; readonly params: Readonly<Record<string, unknown>>; readonly deps: readonly string[] }[];
+  readonly edges: readonly Edge[];
+}
+
+/** `GET /api/tasks/:type/:chain/:task/:hash/log`. */
+export interface LogAnswer {
+  task_id: string;
+  /** Answered from the memory of a task running in this server, not the stored log file. */
+  live: boolean;
+  /** Earlier lines no longer kept in memory. */
+  dropped: number;
+  /** Each line as written (a JSON object), or `{ msg }` for a line that is not JSON. */
+  lines: unknown[];
+}
+
+/** `GET /api/runs/:id/events`: each server-sent event's payload, by event name. */
+export interface RunEvents {
+  /** First, and on each reconnection: the run and its tasks now. */
+  snapshot: RunSummary & { nodes: RunNode[] };
+  /** Instead of live events, for a run that has already ended. */
+  end: { run_id: string; state: RunState };
+  'task:added': { runId: string; taskId: string; name: string; params: Readonly<Record<string, unknown>>; deps: readonly string[]; at: number };
+  'task:state': { runId: string; taskId: string; state: TaskState; at: number; attempt: number; skipped?: boolean; error?: SerializedError };
+  'task:retry': { runId: string; taskId: string; attempt: number; delayMs: number; error: SerializedError; at: number };
+  'task:log': { runId: string; taskId: string; line: string };
+  'run:end': { runId: string; state: RunState; at: number; counts: Record<TaskState, number>; error?: SerializedError };
+}

@@ -1,0 +1,19 @@
+import type { AnyTask } from '../core/task';
+import { type TaskGraph, dagGraph, taskGraph, toDot } from '../dag/render';
+import type { RunRow, TaskRow } from '../store/types';
+import type { Runtime } from './runtime';
+
+/** The DAG of a recorded run, from its task rows (dynamic requirements included): `GET /api/runs/:id/graph`. */
+export function runGraph(run: RunRow, tasks: readonly TaskRow[]): TaskGraph {
+  return taskGraph([run.rootTaskId], tasks.map((t) => ({ id: t.taskId, task: t.name, params: t.params, deps: t.deps })));
+}
+
+/** The whole DAG under a root task, completeness not looked at: `nectar graph`. */
+export async function rootGraph(rt: Runtime, root: AnyTask): Promise<TaskGraph> {
+  return dagGraph(await rt.graph(root));
+}
+
+/** A graph as Graphviz DOT. */
+export function graphDot(graph: TaskGraph): string {
+  return toDot(graph);
+}

@@ -1,0 +1,85 @@
+import { api, text } from '../api';
+import { download, h, replace } from '../dom';
+import { duration, paramsLine, time } from '../format';
+import graphCss from '../graph/graph.css?raw';
+import type { GraphView } from '../graph/view';
+import { isActiveRun, type RetryAnswer, type RunSummary } from '../../../src/api/wire';
+import { runBadge } from './runs';
+
+/**
+ * The run view's header: the root task, its state, parameters, times and error, and the run's
+ * actions (cancel, retry, export as SVG or DOT); under it, a line for notices. Built on the
+ * first render and updated in place after, so that focus stays put.
+ */
+export class RunHead {
+  readonly el = h('header', { class: 'run-head' }, h('p', { class: 'muted loading' }, 'Loading run…'));
+  readonly notice = h('div', { class: 'run-notice', 'aria-live': 'polite' });
+  readonly #title = h('h1', {});
+  readonly #badge = h('span', {});
+  readonly #sub = h('p', { class: 'muted' });
+  readonly #times = h('p', { class: 'muted times' });
+  readonly #error = h('div', {});
+  readonly #cancel = h('button', { type: 'button', class: 'danger', disabled: true, onclick: () => void this.#cancelRun(), 'data-action': 'cancel' }, 'Cancel run');
+  readonly #retry = h('button', { type: 'button', disabled: true, onclick: () => void this.#retryRun(), 'data-action': 'retry' }, 'Retry');
+  #built = false;
+
+  constructor(
+    private readonly runId: string,
+    private readonly view: GraphView,
+  ) {}
+
+  render(r: RunSummary): void {
+    if (!this.#built) {
+      this.#built = true;
+      replace(this.el, h('div', { class: 'title' }, this.#title, this.#badge), this.#sub, this.#times, this.#error,
+        h('div', { class: 'actions' }, this.#cancel, this.#retry,
+          h('button', { type: 'button', onclick: () => this.#exportSvg(), 'data-action': 'export-svg' }, 'Export SVG'),
+          h('button', { type: 'button', onclick: () => void this.#exportDot(), 'data-action': 'export-dot' }, 'Export DOT')));
+    }
+    const active = isActiveRun(r.state);
+    const dur = r.duration_ms ?? (r.started_at && active ? Date.now() - r.started_at : null);
+    this.#title.textContent = r.task;
+    if (this.#badge.dataset['state'] !== r.state) replace(this.#badge, runBadge(r.state), r.interrupted ? h('span', { class: 'muted' }, ' interrupted') : null);
+    this.#badge.dataset['state'] = r.state;
+    replace(this.#sub, paramsLine(r.params) || 'default parameters', ' · run ', h('code', {}, r.run_id));
+    this.#times.textContent = `created ${time(r.created_at)}${r.started_at ? ` · started ${time(r.started_at)}` : ''}${dur !== null ? ` · ${active ? 'running for' : 'took'} ${duration(dur)}` : ''}`;
+    replace(this.#error, r.error ? h('div', { class: 'error-box', role: 'alert' }, h('p', { class: 'error-message' }, r.error.code ? h('code', {}, r.error.code) : null, ' ', r.error.message)) : null);
+    this.#cancel.disabled = !active;
+    this.#retry.disabled = active || r.state === 'SUCCEEDED';
+  }
+
+  say(kind: 'ok' | 'error', msg: string): void {
+    replace(this.notice, h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, msg));
+  }
+
+  async #cancelRun(): Promise<void> {
+    try {
+      await api(`/api/runs/${this.runId}/cancel`, { method: 'POST' });
+      this.say('ok', 'Run cancelled.');
+    } catch (err) {
+      this.say('error', (err as Error).message);
+    }
+  }
+
+  async #retryRun(): Promise<void> {
+    try {
+      const res = await api<RetryAnswer>(`/api/runs/${this.runId}/retry`, { method: 'POST' });
+      if (res.data.run_id) location.hash = `#/runs/${res.data.run_id}`;
+      else this.say('ok', 'Already complete: nothing to retry.');
+    } catch (err) {
+      this.say('error', (err as Error).message);
+    }
+  }
+
+  #exportSvg(): void {
+    download(`nectar-run-${this.runId}.svg`, 'image/svg+xml', this.view.exportSvg(graphCss));
+  }
+
+  async #exportDot(): Promise<void> {
+    try {
+      download(`nectar-run-${this.runId}.dot`, 'text/vnd.graphviz', await text(`/api/runs/${this.runId}/graph?format=dot`));
+    } catch (err) {
+      this.say('error', `Export failed: ${(err as Error).message}`);
+    }
+  }
+}
