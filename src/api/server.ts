@@ -3,7 +3,7 @@ import { settlesWithin } from '../core/deadline';
 import { optionsOf } from '../core/task';
 import { RunManager } from '../runtime/runs';
 import type { Runtime } from '../runtime/runtime';
-import type { RunStore } from '../runtime/services';
+import type { RunStore } from '../runtime/types';
 import { type AppOptions, createApp } from './app';
 import { Metrics } from './metrics';
 

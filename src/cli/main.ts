@@ -2,11 +2,11 @@ import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import { outputKeys } from '../core/binding';
 import { NectarError } from '../core/errors';
-import { dagGraph, toDot } from '../dag/render';
 import { catalogue } from '../api/catalogue';
 import { startServer } from '../api/server';
 import { loadConfig } from '../runtime/config';
 import { routeConsole, stdoutCarriesData } from '../runtime/console';
+import { graphDot, rootGraph } from '../runtime/run-graph';
 import { Runtime } from '../runtime/runtime';
 import { parseParamFlags, parseWorkers } from './args';
 import { printSummary, showProgress, summaryJson } from './output';
@@ -118,8 +118,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (ref: string, o: { param: string[]; format: 'dot' | 'json' }) => {
       stdoutCarriesData();
       const rt = runtime();
-      const graph = dagGraph(await rt.graph(rt.instantiate(ref, parseParamFlags(o.param))));
-      out(o.format === 'dot' ? toDot(graph) : `${JSON.stringify(graph, null, 2)}\n`);
+      const graph = await rootGraph(rt, rt.instantiate(ref, parseParamFlags(o.param)));
+      out(o.format === 'dot' ? graphDot(graph) : `${JSON.stringify(graph, null, 2)}\n`);
     });
 
   withTask(program.command('plan').description('show which outputs exist and which tasks would run, running nothing'))

@@ -1,6 +1,6 @@
 import type { EventBus } from '../core/events';
 import type { TaskState } from '../core/states';
-import type { RunResult } from '../runtime/services';
+import type { RunResult } from '../runtime/types';
 
 const write = (s: string): boolean => process.stdout.write(s);
 

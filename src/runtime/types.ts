@@ -1,9 +1,10 @@
 /**
- * Types of the layers under the runtime that the API and the CLI name: they import them from
- * here, so they depend on the runtime only, never on the store, discovery, dag or distributed
- * modules themselves.
+ * Types of the layers under the runtime that the API, the CLI and the test kit name: they
+ * import them from here, so they depend on the runtime only, never on the store, discovery,
+ * dag, scheduler or distributed modules themselves.
  */
 export type { TaskGraph } from '../dag/render';
-export type { DiscoveredTask } from '../discovery/registry';
+export type { DiscoveredTask, DiscoveryProblem, Registry } from '../discovery/registry';
 export type { QueueDepth } from '../distributed/executor';
-export type { RunQuery, RunRow, TaskRow } from '../store/types';
+export type { RunResult, TaskRecord } from '../scheduler/scheduler';
+export type { RunQuery, RunRow, RunStore, TaskRow } from '../store/types';

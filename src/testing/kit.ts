@@ -10,7 +10,7 @@ import { type SettingValue, settingEnvName } from '../core/settings';
 import type { RunState } from '../core/states';
 import type { Target } from '../core/target';
 import type { AnyTask, OutputsOf } from '../core/task';
-import type { Registry, RunResult, TaskRecord } from '../runtime/services';
+import type { Registry, RunResult, TaskRecord } from '../runtime/types';
 import { loadConfig } from '../runtime/config';
 import { type PlanEntry, Runtime } from '../runtime/runtime';
 
