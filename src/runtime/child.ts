@@ -1,17 +1,16 @@
-import { NectarError, serializeError } from '../core/errors';
-import { AttemptAbort } from '../core/executor';
+import { NectarError } from '../core/errors';
 import { type AnyTask, type TaskClass, construct } from '../core/task';
 import { dirname } from 'node:path';
 import { discover } from '../discovery/discover';
-import type { FromChild, TaskRef, ToChild } from '../executors/child-protocol';
-import { runAttemptHere } from '../executors/run-attempt';
+import { childLoop } from '../executors/child-loop';
+import type { FromChild, TaskRef } from '../executors/child-protocol';
 import { loadConfig } from './config';
 import { routeConsole } from './console';
 import { createTargetStore } from './targets';
 
 /**
- * The loop of a worker process: load the chain a task lives in (once per file), run the
- * attempt here, stream its log lines to the parent, ask the parent for dynamic requirements.
+ * A worker process: loads the chain a task lives in (once per file) for the child loop,
+ * which runs the attempts the parent sends.
  */
 export function childMain(): void {
   routeConsole();
@@ -21,8 +20,6 @@ export function childMain(): void {
   const config = loadConfig();
   const store = createTargetStore(config);
   const loaded = new Map<string, Map<string, TaskClass>>();
-  const requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
-  let nextReq = 1;
 
   // The chain type of a task is loaded whole, once: its settings may be declared in any of its files.
   const instantiate = (r: TaskRef): AnyTask => {
@@ -40,46 +37,7 @@ export function childMain(): void {
     return construct(cls, r.params);
   };
 
-  process.on('message', (m: ToChild) => {
-    if (m.type === 'required') {
-      const req = requests.get(m.reqId);
-      requests.delete(m.reqId);
-      if (m.error) req?.reject(new Error(m.error.message));
-      else req?.resolve();
-      return;
-    }
-    // The parent stops an attempt by killing this process: nothing here ever aborts.
-    const abort = new AttemptAbort();
-    Promise.resolve()
-      .then(() => {
-        const task = instantiate(m.task);
-        return runAttemptHere({
-          runId: m.runId,
-          task,
-          attempt: m.attempt,
-          store,
-          abort,
-          onLog: (line) => send({ type: 'log', line }),
-          require: (tasks) =>
-            new Promise<void>((resolve, reject) => {
-              const reqId = nextReq++;
-              requests.set(reqId, { resolve, reject });
-              send({ type: 'require', reqId, tasks: tasks.map((t) => refFromInstance(t, m.task)) });
-            }),
-        });
-      })
-      .then(
-        () => send({ type: 'done' }),
-        (err: unknown) => send({ type: 'failed', error: serializeError(err) }),
-      );
-  });
+  process.on('message', childLoop({ store, instantiate, send, warn: (text) => console.warn(text) }));
   process.on('disconnect', () => process.exit(0));
   send({ type: 'ready' });
-}
-
-/** A TaskRef for a task created inside the child: found through the locations discovery gave its class. */
-function refFromInstance(t: AnyTask, parent: TaskRef): TaskRef {
-  const [type, chain, name] = t.id.split('/') as [string, string, string];
-  // The parent resolves by type/chain/name, so the file is only informative here.
-  return { file: parent.file, type, chain, name, params: { ...t.params } };
 }
