@@ -5,8 +5,10 @@ import { checkComplete } from '../core/binding';
 import { NectarError, deserializeError, serializeError } from '../core/errors';
 import type { Executor, TaskAttempt } from '../core/executor';
 import { type AnyTask, taskOptions } from '../core/task';
-import { bullPriority, channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToServers, type ToWorker, type ToWorkers } from './protocol';
+import { bullPriority, channels, fromWorkersSchema, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToWorker, type ToWorkers } from './protocol';
 import { type Locate, refOf } from '../executors/process-pool';
+import { answer } from '../executors/requests';
+import { decoded } from '../executors/wire';
 import { applyQueueRate, type QueueRates, rateOf, removeUnconfiguredRates } from './queue-rates';
 import { closeConnection, redisConnection } from './redis-connection';
 
@@ -198,12 +200,8 @@ export class BullMQExecutor implements Executor {
   }
 
   #onMessage(raw: string): void {
-    let m: ToServer | ToServers;
-    try {
-      m = JSON.parse(raw) as ToServer | ToServers;
-    } catch {
-      return;
-    }
+    const m = decoded(fromWorkersSchema, raw, 'message from a worker', (text) => this.o.logger?.warn(text));
+    if (!m) return;
     switch (m.type) {
       case 'done':
         for (const [taskId, result] of m.results) this.#settle(taskId, result);
@@ -216,14 +214,11 @@ export class BullMQExecutor implements Executor {
         return;
       case 'require': {
         const w = this.#waiters.get(m.taskId);
-        const reply = (error?: unknown): void => {
-          const msg: ToWorker = error === undefined ? { type: 'required', reqId: m.reqId } : { type: 'required', reqId: m.reqId, error: serializeError(error) };
-          void this.#pub.publish(channels.worker(this.o.prefix, m.worker), JSON.stringify(msg));
-        };
-        if (!w) return reply(new NectarError('QUEUE_ERROR', `no server is waiting on ${m.taskId} here`));
-        Promise.resolve()
-          .then(() => w.a.require(m.tasks.map((t) => this.o.instantiate(t))))
-          .then(() => reply(), reply);
+        const reply = (msg: ToWorker): void => void this.#pub.publish(channels.worker(this.o.prefix, m.worker), JSON.stringify(msg));
+        void answer(m.reqId, async () => {
+          if (!w) throw new NectarError('QUEUE_ERROR', `no server is waiting on ${m.taskId} here`);
+          await w.a.require(m.tasks.map((t) => this.o.instantiate(t)));
+        }, reply);
         return;
       }
       default: {

@@ -6,9 +6,11 @@ import { settlesWithin } from '../core/deadline';
 import { NectarError, deserializeError, serializeError } from '../core/errors';
 import { AttemptAbort } from '../core/executor';
 import { type AnyTask, taskOptions } from '../core/task';
-import { channels, type JobTaskRef, queueName, type TaskJobData, type TaskJobResult, type ToServer, type ToServers, type ToWorker, type ToWorkers } from './protocol';
+import { channels, fromServersSchema, type JobTaskRef, queueName, type TaskJobData, taskJobDataSchema, type TaskJobResult, type ToServer, type ToServers } from './protocol';
 import { closeConnection, redisConnection } from './redis-connection';
+import { Requests } from '../executors/requests';
 import { runAttemptHere } from '../executors/run-attempt';
+import { decoded, problemOf } from '../executors/wire';
 import type { Logger } from 'pino';
 import type { SettingValue } from '../core/settings';
 import type { TargetStore } from '../core/target';
@@ -62,10 +64,9 @@ export class NectarWorker {
   readonly #pub: Redis;
   readonly #sub: Redis;
   readonly #running = new Map<string, AttemptAbort>();
-  readonly #requests = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  readonly #requests = new Requests();
   readonly #lines = new Map<string, [string, string][]>();
   #flush: NodeJS.Timeout | undefined;
-  #nextReq = 1;
   readonly queues: readonly string[];
 
   constructor(
@@ -117,7 +118,14 @@ export class NectarWorker {
   }
 
   async #process(job: Job<TaskJobData, TaskJobResult>, token: string | undefined): Promise<TaskJobResult> {
-    const d = job.data;
+    const checked = taskJobDataSchema.safeParse(job.data);
+    if (!checked.success) {
+      // Answered rather than dropped, so that the server waiting on the job hears why it failed.
+      const problem = `job ${job.id} on ${job.queueName}: its data is malformed: ${problemOf(checked.error)}`;
+      this.deps.logger.warn(problem);
+      return { ok: false, error: serializeError(new NectarError('QUEUE_ERROR', problem)) };
+    }
+    const d = checked.data;
     let task: AnyTask;
     try {
       task = this.deps.instantiate(d.task);
@@ -201,9 +209,7 @@ export class NectarWorker {
       const [type, chain, name] = t.id.split('/') as [string, string, string];
       return { type, chain, name, params: { ...t.params } };
     });
-    return new Promise<void>((resolve, reject) => {
-      const reqId = this.#nextReq++;
-      this.#requests.set(reqId, { resolve, reject });
+    return this.#requests.ask((reqId) => {
       const msg: ToServer = { type: 'require', reqId, worker: this.id, taskId, tasks: refs };
       void this.#pub.publish(channels.server(this.deps.prefix, origin), JSON.stringify(msg));
     });
@@ -230,20 +236,10 @@ export class NectarWorker {
   }
 
   #onMessage(_channel: string, raw: string): void {
-    let m: ToWorkers | ToWorker;
-    try {
-      m = JSON.parse(raw) as ToWorkers | ToWorker;
-    } catch {
-      return;
-    }
-    if (m.type === 'cancel') {
-      this.#running.get(m.taskId)?.abort(deserializeError(m.error));
-      return;
-    }
-    const req = this.#requests.get(m.reqId);
-    this.#requests.delete(m.reqId);
-    if (m.error) req?.reject(deserializeError(m.error));
-    else req?.resolve();
+    const m = decoded(fromServersSchema, raw, 'message from a server', (text) => this.deps.logger.warn(text));
+    if (!m) return;
+    if (m.type === 'cancel') this.#running.get(m.taskId)?.abort(deserializeError(m.error));
+    else this.#requests.settle(m);
   }
 
   /**

@@ -1,23 +1,29 @@
-import type { SerializedError } from '../core/errors';
+import { z } from 'zod';
+import { requiredSchema, serializedErrorSchema } from './wire';
 
 /** How a child finds a task: the chain file that exports it, and its parameters. */
-export interface TaskRef {
-  file: string;
-  type: string;
-  chain: string;
-  name: string;
-  params: Record<string, unknown>;
-}
+export const taskRefSchema = z.object({
+  file: z.string(),
+  type: z.string(),
+  chain: z.string(),
+  name: z.string(),
+  params: z.record(z.string(), z.unknown()),
+});
+export type TaskRef = z.infer<typeof taskRefSchema>;
 
 /** Parent -> child. */
-export type ToChild =
-  | { type: 'run'; runId: string; attempt: number; task: TaskRef }
-  | { type: 'required'; reqId: number; error?: SerializedError };
+export const toChildSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run'), runId: z.string(), attempt: z.number(), task: taskRefSchema }),
+  requiredSchema,
+]);
+export type ToChild = z.infer<typeof toChildSchema>;
 
 /** Child -> parent. */
-export type FromChild =
-  | { type: 'ready' }
-  | { type: 'log'; line: string }
-  | { type: 'require'; reqId: number; tasks: TaskRef[] }
-  | { type: 'done' }
-  | { type: 'failed'; error: SerializedError };
+export const fromChildSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('log'), line: z.string() }),
+  z.object({ type: z.literal('require'), reqId: z.number(), tasks: z.array(taskRefSchema) }),
+  z.object({ type: z.literal('done') }),
+  z.object({ type: z.literal('failed'), error: serializedErrorSchema }),
+]);
+export type FromChild = z.infer<typeof fromChildSchema>;

@@ -3,11 +3,13 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { deleteOutputs, taskFolder } from '../core/binding';
 import { settlesWithin } from '../core/deadline';
-import { NectarError, deserializeError, serializeError } from '../core/errors';
+import { NectarError, deserializeError } from '../core/errors';
 import type { Executor, TaskAttempt } from '../core/executor';
 import type { AnyTask, TaskClass } from '../core/task';
-import type { FromChild, TaskRef, ToChild } from './child-protocol';
+import { type FromChild, fromChildSchema, type TaskRef, type ToChild } from './child-protocol';
+import { answer } from './requests';
 import { TaskLog, writeTaskLog } from './task-log';
+import { checked } from './wire';
 
 /** Finds the chain file of a task class (the registry does this). */
 export type Locate = (cls: TaskClass) => { file: string; type: string; chain: string; name: string } | undefined;
@@ -71,7 +73,9 @@ export class ProcessPoolExecutor implements Executor {
           child.off('message', onMessage);
           child.off('exit', onExit);
         };
-        const onMessage = (m: FromChild): void => {
+        const onMessage = (raw: unknown): void => {
+          const m = this.#checked(raw);
+          if (!m) return;
           switch (m.type) {
             case 'log':
               log.append(m.line);
@@ -80,12 +84,16 @@ export class ProcessPoolExecutor implements Executor {
               // The waiting task gives its process's place back, so that what it waits for can
               // run even with one worker process (the scheduler has given its slot back too).
               this.#park(slot);
-              Promise.resolve()
-                .then(() => a.require(m.tasks.map((r) => this.o.instantiate(r))))
-                .finally(() => slot.parked--)
-                .then(
-                () => send({ type: 'required', reqId: m.reqId }),
-                (err: unknown) => send({ type: 'required', reqId: m.reqId, error: serializeError(err) }),
+              void answer(
+                m.reqId,
+                async () => {
+                  try {
+                    await a.require(m.tasks.map((r) => this.o.instantiate(r)));
+                  } finally {
+                    slot.parked--;
+                  }
+                },
+                send,
               );
               return;
             }
@@ -148,8 +156,8 @@ export class ProcessPoolExecutor implements Executor {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const ready = new Promise<void>((res, rej) => {
-      const onMsg = (m: FromChild): void => {
-        if (m.type === 'ready') {
+      const onMsg = (raw: unknown): void => {
+        if (this.#checked(raw)?.type === 'ready') {
           child.off('message', onMsg);
           child.off('exit', onExit);
           res();
@@ -169,6 +177,11 @@ export class ProcessPoolExecutor implements Executor {
     });
     this.#slots.push(slot);
     return slot;
+  }
+
+  /** A message from a child, checked: a malformed one is dropped with a warning. */
+  #checked(raw: unknown): FromChild | undefined {
+    return checked(fromChildSchema, raw, 'message from a worker process', (text) => this.o.logger?.warn(text));
   }
 
   /** Children that count against `size`: all but those whose task waits in `ctx.require()`. */

@@ -1,7 +1,9 @@
 import Redis from 'ioredis';
-import { RUN_STATES, type RunState, TASK_STATES, type TaskState } from '../core/states';
+import { RUN_STATES, type RunState } from '../core/states';
 import type { RunQuery, RunRow, RunStore, TaskRow } from './types';
-import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, isObject, toCounts, toError, toParams } from './rows';
+import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt } from './rows';
+import { isStr, runFromJson, runJson, taskFromJson } from './redis-rows';
+import { type RunScripts, runScripts, type TaskRewrite } from './redis-scripts';
 
 /** Task rows per script call: a 5,000-row batch is 10 calls sent back to back (one round trip), none blocking Redis for long. */
 const CHUNK = 500;
@@ -14,93 +16,6 @@ const MAX_RETRY_MS = 2000;
  */
 const CLOSE_WAIT_MS = MAX_RETRY_MS + 500;
 const IN_FLIGHT: readonly RunState[] = ['QUEUED', 'RUNNING'];
-
-/**
- * Lua scripts, each atomic and one round trip. Keys built inside a script (owner heartbeat keys)
- * are not declared, so the store needs a standalone Redis (or Sentinel), not Redis Cluster.
- */
-const SCRIPTS = {
-  /**
-   * KEYS: run hash, by-created set, then every state set. ARGV: run id, createdAt, its state's
-   * set, JSON, owner (absent: none). One command rather than a MULTI, so that a write cut off
-   * by a lost connection is sent again whole (ioredis fails a half-answered MULTI instead).
-   */
-  nectarPutRun: {
-    numberOfKeys: 2 + RUN_STATES.length,
-    lua: `
-      redis.call('HSET', KEYS[1], 'json', ARGV[4])
-      if ARGV[5] then redis.call('HSET', KEYS[1], 'owner', ARGV[5]) else redis.call('HDEL', KEYS[1], 'owner') end
-      redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-      for i = 3, #KEYS do
-        if KEYS[i] == ARGV[3] then redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1]) else redis.call('ZREM', KEYS[i], ARGV[1]) end
-      end
-      return 1`,
-  },
-  /** KEYS: task counter, then per row its run's tasks hash, order zset and latest key. ARGV: per row task id, JSON, run id. */
-  nectarPutTasks: {
-    lua: `
-      local n = #ARGV / 3
-      local seq = redis.call('INCRBY', KEYS[1], n) - n
-      for i = 1, n do
-        local a, k = 3 * i - 2, 3 * i - 1
-        redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 1])
-        redis.call('ZADD', KEYS[k + 1], 'NX', seq + i, ARGV[a])
-        redis.call('SET', KEYS[k + 2], ARGV[a + 2])
-      end
-      return n`,
-  },
-  /**
-   * Compare-and-set of one interrupted run: applies only if its row and owner are still what was
-   * read and the owner has not come alive. KEYS: run hash, tasks hash, QUEUED, RUNNING and FAILED
-   * sets, owner key. ARGV: old JSON, old owner ('' for none), new JSON, run id, createdAt, then
-   * per task id, old JSON, new JSON (a task changed since it was read is left alone).
-   */
-  nectarInterrupt: {
-    numberOfKeys: 6,
-    lua: `
-      if redis.call('HGET', KEYS[1], 'json') ~= ARGV[1] then return 0 end
-      local owner = redis.call('HGET', KEYS[1], 'owner') or ''
-      if owner ~= ARGV[2] then return 0 end
-      if owner ~= '' and redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
-      redis.call('HSET', KEYS[1], 'json', ARGV[3])
-      redis.call('ZREM', KEYS[3], ARGV[4])
-      redis.call('ZREM', KEYS[4], ARGV[4])
-      redis.call('ZADD', KEYS[5], ARGV[5], ARGV[4])
-      for i = 6, #ARGV, 3 do
-        if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2]) end
-      end
-      return 1`,
-  },
-  /** KEYS: the owners set. ARGV: owner key prefix. Returns the live owners and forgets the others. */
-  nectarLiveOwners: {
-    numberOfKeys: 1,
-    lua: `
-      local live = {}
-      for _, o in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-        if redis.call('EXISTS', ARGV[1] .. o) == 1 then live[#live + 1] = o else redis.call('SREM', KEYS[1], o) end
-      end
-      return live`,
-  },
-  /** KEYS: run hash. ARGV: claimant, owner key prefix. 1 if the run is now the claimant's. */
-  nectarClaim: {
-    numberOfKeys: 1,
-    lua: `
-      if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-      local cur = redis.call('HGET', KEYS[1], 'owner')
-      if cur and cur ~= '' and cur ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. cur) == 1 then return 0 end
-      redis.call('HSET', KEYS[1], 'owner', ARGV[1])
-      return 1`,
-  },
-};
-
-/** The commands ioredis defines from `SCRIPTS` (EVALSHA, falling back to EVAL on a new connection). */
-interface ScriptCommands {
-  nectarPutRun(...keysAndArgs: string[]): Promise<unknown>;
-  nectarPutTasks(numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
-  nectarInterrupt(...keysAndArgs: string[]): Promise<unknown>;
-  nectarLiveOwners(owners: string, ownerPrefix: string): Promise<unknown>;
-  nectarClaim(run: string, owner: string, ownerPrefix: string): Promise<unknown>;
-}
 
 /** Every key, under the install's prefix (BullMQ's queues are `<prefix>:tasks-<queue>:*`, so they never meet these). */
 function keys(p: string) {
@@ -117,55 +32,6 @@ function keys(p: string) {
   };
 }
 
-function parseObject(text: string | null | undefined): Record<string, unknown> | undefined {
-  if (text === null || text === undefined) return undefined;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return isObject(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isRunState = (v: unknown): v is RunState => RUN_STATES.some((s) => s === v);
-const isTaskState = (v: unknown): v is TaskState => TASK_STATES.some((s) => s === v);
-
-/** The stored JSON of a run: everything but the owner, which is a field of its own (claims change it alone). */
-const runJson = (run: RunRow): string => JSON.stringify({ ...run, owner: undefined });
-
-/** A stored run back to a row; a field that does not parse is absent, a row without its essentials is skipped. */
-function runFromJson(text: string | null | undefined, owner: string | null | undefined): RunRow | undefined {
-  const o = parseObject(text);
-  if (!o || !isStr(o.id) || !isStr(o.rootTaskId) || !isStr(o.ref) || !isRunState(o.state) || !isNum(o.createdAt)) return undefined;
-  const run: RunRow = { id: o.id, rootTaskId: o.rootTaskId, ref: o.ref, params: toParams(o.params), state: o.state, createdAt: o.createdAt };
-  if (isNum(o.startedAt)) run.startedAt = o.startedAt;
-  if (isNum(o.endedAt)) run.endedAt = o.endedAt;
-  const error = toError(o.error);
-  if (error !== undefined) run.error = error;
-  const counts = toCounts(o.counts);
-  if (counts !== undefined) run.counts = counts;
-  if (typeof o.interrupted === 'boolean') run.interrupted = o.interrupted;
-  if (owner !== null && owner !== undefined) run.owner = owner;
-  return run;
-}
-
-function taskFromJson(text: string | null | undefined): TaskRow | undefined {
-  const o = parseObject(text);
-  if (!o || !isStr(o.runId) || !isStr(o.taskId) || !isStr(o.name) || !isTaskState(o.state)) return undefined;
-  const row: TaskRow = {
-    runId: o.runId, taskId: o.taskId, name: o.name, params: toParams(o.params), state: o.state,
-    skipped: o.skipped === true, attempts: isNum(o.attempts) ? o.attempts : 0,
-    deps: Array.isArray(o.deps) ? o.deps.filter(isStr) : [],
-  };
-  if (isNum(o.startedAt)) row.startedAt = o.startedAt;
-  if (isNum(o.endedAt)) row.endedAt = o.endedAt;
-  const error = toError(o.error);
-  if (error !== undefined) row.error = error;
-  return row;
-}
-
-
 /**
  * The run store of distributed mode: every API server sharing one Redis sees the same runs.
  * A run is a hash (`<prefix>:run:<id>`: `json` and `owner`) indexed by sorted sets by creation
@@ -178,7 +44,8 @@ function taskFromJson(text: string | null | undefined): TaskRow | undefined {
  * runs of owners that stopped heartbeating are marked interrupted or can be claimed.
  */
 export class RedisRunStore implements RunStore {
-  private readonly redis: Redis & ScriptCommands;
+  private readonly redis: Redis;
+  private readonly scripts: RunScripts;
   private readonly k: ReturnType<typeof keys>;
   private closing: Promise<void> | undefined;
   /** Once set, a lost connection is not retried: the client ends and what waits fails. */
@@ -195,29 +62,26 @@ export class RedisRunStore implements RunStore {
       enableOfflineQueue: true,
       retryStrategy: (times) => (this.stopRetrying ? null : Math.min(100 * times, MAX_RETRY_MS)),
       connectionName: `${prefix}:run-store`,
-      scripts: SCRIPTS,
     });
     redis.on('error', onError);
-    this.redis = redis as Redis & ScriptCommands;
+    this.redis = redis;
+    this.scripts = runScripts(redis);
   }
 
   async putRun(run: RunRow): Promise<void> {
     const k = this.k;
-    const args = [run.id, String(run.createdAt), k.state(run.state), runJson(run)];
-    if (run.owner !== undefined) args.push(run.owner);
-    await this.redis.nectarPutRun(k.run(run.id), k.byCreated, ...RUN_STATES.map((st) => k.state(st)), ...args);
+    await this.scripts.putRun(
+      { run: k.run(run.id), byCreated: k.byCreated, states: RUN_STATES.map((st) => k.state(st)) },
+      { id: run.id, createdAt: run.createdAt, stateSet: k.state(run.state), json: runJson(run), owner: run.owner },
+    );
   }
 
   async putTasks(rows: readonly TaskRow[]): Promise<void> {
-    const calls: Promise<unknown>[] = [];
+    const k = this.k;
+    const calls: Promise<void>[] = [];
     for (let i = 0; i < rows.length; i += CHUNK) {
-      const ks: string[] = [this.k.taskSeq];
-      const args: string[] = [];
-      for (const t of rows.slice(i, i + CHUNK)) {
-        ks.push(this.k.tasks(t.runId), this.k.order(t.runId), this.k.latest(t.taskId));
-        args.push(t.taskId, JSON.stringify(t), t.runId);
-      }
-      calls.push(this.redis.nectarPutTasks(ks.length, ...ks, ...args));
+      const chunk = rows.slice(i, i + CHUNK).map((t) => ({ tasks: k.tasks(t.runId), order: k.order(t.runId), latest: k.latest(t.taskId), taskId: t.taskId, json: JSON.stringify(t), runId: t.runId }));
+      calls.push(this.scripts.putTasks(k.taskSeq, chunk));
     }
     await Promise.all(calls);
   }
@@ -272,15 +136,18 @@ export class RedisRunStore implements RunStore {
       found.map(async ({ id, json, owner, tasks }) => {
         const run = runFromJson(json, owner);
         if (!run || typeof json !== 'string' || !IN_FLIGHT.includes(run.state) || (isStr(owner) && live.has(owner))) return undefined;
-        const args = [json, owner ?? '', runJson({ ...run, state: 'FAILED', interrupted: true, endedAt: now, error: RUN_INTERRUPTED }), id, String(run.createdAt)];
+        const changed: TaskRewrite[] = [];
         for (const [taskId, text] of Object.entries(tasks)) {
           const row = taskFromJson(text);
-          if (row?.state === 'RUNNING') args.push(taskId, text, JSON.stringify({ ...row, state: 'FAILED', endedAt: now, error: TASK_INTERRUPTED }));
-          else if (row?.state === 'PENDING' || row?.state === 'QUEUED') args.push(taskId, text, JSON.stringify({ ...row, state: 'CANCELLED' }));
+          if (row?.state === 'RUNNING') changed.push({ taskId, json: text, newJson: JSON.stringify({ ...row, state: 'FAILED', endedAt: now, error: TASK_INTERRUPTED }) });
+          else if (row?.state === 'PENDING' || row?.state === 'QUEUED') changed.push({ taskId, json: text, newJson: JSON.stringify({ ...row, state: 'CANCELLED' }) });
         }
         const k = this.k;
-        const ok = await this.redis.nectarInterrupt(k.run(id), k.tasks(id), k.state('QUEUED'), k.state('RUNNING'), k.state('FAILED'), k.ownerPrefix + (owner ?? ''), ...args);
-        return ok === 1 ? id : undefined;
+        const ok = await this.scripts.interrupt(
+          { run: k.run(id), tasks: k.tasks(id), queued: k.state('QUEUED'), running: k.state('RUNNING'), failed: k.state('FAILED'), ownerKey: k.ownerPrefix + (owner ?? '') },
+          { json, owner: owner ?? '', newJson: runJson({ ...run, state: 'FAILED', interrupted: true, endedAt: now, error: RUN_INTERRUPTED }), runId: id, createdAt: run.createdAt, tasks: changed },
+        );
+        return ok ? id : undefined;
       }),
     );
     return marked.filter(isStr).sort();
@@ -293,12 +160,11 @@ export class RedisRunStore implements RunStore {
   }
 
   async liveOwners(): Promise<Set<string>> {
-    const live = await this.redis.nectarLiveOwners(this.k.owners, this.k.ownerPrefix);
-    return new Set(Array.isArray(live) ? live.filter(isStr) : []);
+    return new Set(await this.scripts.liveOwners({ owners: this.k.owners }, { ownerPrefix: this.k.ownerPrefix }));
   }
 
   async claimRun(runId: string, owner: string): Promise<boolean> {
-    return (await this.redis.nectarClaim(this.k.run(runId), owner, this.k.ownerPrefix)) === 1;
+    return this.scripts.claim({ run: this.k.run(runId) }, { owner, ownerPrefix: this.k.ownerPrefix });
   }
 
   /**
