@@ -9,6 +9,8 @@ import type { RunState, TaskState } from '../core/states';
 
 export type { ErrorCode, SerializedError } from '../core/errors';
 export type { RunState, TaskState } from '../core/states';
+export type { TaskStatus } from '../core/task-status';
+import type { TaskStatus } from '../core/task-status';
 export {
   ACTIVE_RUN_STATES,
   FAILED_LIKE_TASK_STATES,
@@ -79,19 +81,6 @@ export interface Catalogue {
   chains: CatalogueEntry[];
 }
 
-/** What `GET /api/chainstatus` and the POST of a task say about one task. */
-export interface TaskStatus {
-  task_id: string;
-  job_status: TaskState;
-  run_id: string | null;
-  /** The first output's link (presigned on S3), for DONE tasks. */
-  resource_url: string | null;
-  /** Every output's link, when there are several. */
-  resources: string[];
-  /** Seconds the links stay valid; null for links that do not expire. */
-  expires_in: number | null;
-  error?: SerializedError | null;
-}
 
 /** A complete task's outputs in the answer itself, when the caller waited (`Prefer: wait`). */
 export type InlineOutputs = { inline: true; output: unknown } | { inline: true; outputs: Record<string, unknown> } | { inline: false; inline_reason: string };

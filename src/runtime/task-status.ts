@@ -1,24 +1,12 @@
 import { checkComplete, outputKeys, taskFolder } from '../core/binding';
 import type { SerializedError } from '../core/errors';
 import type { RunState, TaskState } from '../core/states';
+import type { TaskStatus } from '../core/task-status';
 import { type AnyTask, construct } from '../core/task';
 import type { RunManager } from './runs';
 import type { Runtime } from './runtime';
 
-/**
- * What `/api/chainstatus` and the POST answer say about one task: the shape of the API's wire
- * `TaskStatus` (src/api/wire.ts), which each answer that carries one is checked against.
- */
-export interface TaskStatus {
-  task_id: string;
-  job_status: TaskState;
-  run_id: string | null;
-  resource_url: string | null;
-  /** Every output, when there are several. */
-  resources: string[];
-  expires_in: number | null;
-  error?: SerializedError | null;
-}
+export type { TaskStatus } from '../core/task-status';
 
 /** What a task status may carry besides its id, state and run. */
 export interface TaskStatusExtras {
