@@ -105,7 +105,7 @@ export class Scheduler {
     const announce = events.hasListeners('task:added');
     for (const id of ids) {
       const node = this.dag.node(id);
-      // PENDING until the loop below moves it from NEW: nothing reads it before.
+      // Its state comes from NEW in the loop below (PENDING, or DONE when skipped); a placeholder till then.
       const rec: TaskRecord = { id, task: node.task, state: 'PENDING', skipped: false, attempts: 0, deps: node.deps ?? [] };
       this.#records.add(rec);
       if (announce) events.emit('task:added', { runId, taskId: id, name: node.task.constructor.name, params: node.task.params, deps: rec.deps, at: Date.now() });
