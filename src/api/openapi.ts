@@ -1,3 +1,4 @@
+import { RUN_STATES } from '../core/states';
 import { paramsSchemaOf } from '../core/task';
 import type { Runtime } from '../runtime/runtime';
 
@@ -37,7 +38,7 @@ export function openApi(rt: Runtime): Record<string, unknown> {
   paths['/api/chainstatus'] = get('Status of a task id', { parameters: [{ name: 'chain', in: 'query', required: true, schema: { type: 'string' } }] });
   paths['/api/runs'] = get('Run history, newest first', {
     parameters: [
-      { name: 'state', in: 'query', schema: { enum: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] } },
+      { name: 'state', in: 'query', schema: { enum: RUN_STATES } },
       { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
       { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
     ],

@@ -48,15 +48,17 @@ export function isActiveRun(state: RunState): boolean {
 }
 
 /**
- * Every task-state change the scheduler may make, from -> to. A task enters a run PENDING
- * (or DONE at once when its outputs exist: `undefined` -> DONE, the skip). PENDING -> RUNNING
- * or QUEUED when an attempt starts; QUEUED -> RUNNING when a worker takes it; an attempt ends
- * DONE, FAILED, CANCELLED, or back to PENDING for a retry; a pending task ends
- * UPSTREAM_FAILED or CANCELLED when what it needs cannot be had.
+ * Every task-state change the scheduler may make, from -> to; the scheduler throws on any
+ * other (a bug of its own). A task enters a run (`NEW`) PENDING, or DONE at once when its
+ * outputs exist (the skip). PENDING -> RUNNING or QUEUED when an attempt starts; QUEUED ->
+ * RUNNING when a worker takes it; an attempt (queued or running) ends DONE, FAILED,
+ * CANCELLED, or back to PENDING for a retry; only a task with no attempt in flight (one
+ * waiting for its retry included) ends UPSTREAM_FAILED or CANCELLED when what it needs
+ * cannot be had. A pending task never becomes DONE without an attempt.
  */
 export const TASK_TRANSITIONS: { readonly [S in TaskState | 'NEW']: readonly TaskState[] } = {
   NEW: ['PENDING', 'DONE'],
-  PENDING: ['QUEUED', 'RUNNING', 'DONE', 'UPSTREAM_FAILED', 'CANCELLED'],
+  PENDING: ['QUEUED', 'RUNNING', 'UPSTREAM_FAILED', 'CANCELLED'],
   QUEUED: ['RUNNING', 'PENDING', 'DONE', 'FAILED', 'CANCELLED'],
   RUNNING: ['PENDING', 'DONE', 'FAILED', 'CANCELLED'],
   DONE: [],

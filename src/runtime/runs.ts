@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkComplete } from '../core/binding';
 import { NectarError, serializeError } from '../core/errors';
+import { isActiveRun } from '../core/states';
 import type { AnyTask } from '../core/task';
 import type { DiscoveredTask } from '../discovery/registry';
 import type { RunResult } from '../scheduler/scheduler';
@@ -154,7 +155,7 @@ export class RunManager {
   async retry(runId: string): Promise<Submitted> {
     const run = await this.store.getRun(runId);
     if (!run) throw new NectarError('RUN_NOT_FOUND', `no run ${runId}`);
-    if (this.#active.has(runId) || run.state === 'QUEUED' || run.state === 'RUNNING') throw new NectarError('RUN_ACTIVE', `run ${runId} is still ${run.state}: cancel it first`);
+    if (this.#active.has(runId) || isActiveRun(run.state)) throw new NectarError('RUN_ACTIVE', `run ${runId} is still ${run.state}: cancel it first`);
     if (run.state === 'SUCCEEDED') throw new NectarError('RUN_SUCCEEDED', `run ${runId} succeeded: there is nothing to retry`);
     return this.submit(this.rt.resolve(run.ref), run.params);
   }

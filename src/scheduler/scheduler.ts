@@ -1,16 +1,15 @@
 import { checkComplete } from '../core/binding';
-import { NectarError, isNonRetryable, serializeError, type SerializedError } from '../core/errors';
-import { AttemptAbort, type Executor } from '../core/executor';
-import type { ExecutorKind } from '../core/options';
-import { retryDelayFor } from '../core/options';
-import type { TaskState } from '../core/states';
-import { isTerminal } from '../core/states';
+import { NectarError, serializeError, type SerializedError } from '../core/errors';
+import { AttemptAbort } from '../core/executor';
+import { type FINISHED_TASK_STATES, isFailedLike, isTerminal } from '../core/states';
 import { type AnyTask, taskOptions } from '../core/task';
 import { Dag } from '../dag/graph';
-import { DynamicWaits } from './dynamic-waits';
+import { attempt, executorKind } from './attempt';
+import { DynamicRequirements } from './dynamic';
+import { FailurePropagation, afterFailure } from './failures';
 import { ReadyQueue } from './ready-queue';
+import { TaskRecords } from './records';
 import { runResult } from './result';
-import { ResourcePool } from './resources';
 import { Slots } from './slots';
 import type { AttemptHooks } from './shared';
 import type { RunResult, SchedulerOptions, TaskRecord } from './types';
@@ -21,30 +20,40 @@ export type { RunResult, SchedulerOptions, TaskRecord } from './types';
  * The run loop: resolves the DAG (complete tasks skipped and not expanded), runs the rest in
  * dependency order with bounded concurrency, resource limits and priorities, retries with
  * backoff, times attempts out, and propagates failures as UPSTREAM_FAILED while independent
- * branches go on. Every state change is an event.
+ * branches go on. Every state change goes through the transition table (TaskRecords) and is
+ * an event.
  */
 export class Scheduler {
   readonly dag: Dag;
   readonly #o: SchedulerOptions;
-  readonly #records = new Map<string, TaskRecord>();
+  readonly #records: TaskRecords;
   readonly #waitingOn = new Map<string, number>();
   readonly #ready = new ReadyQueue();
-  readonly #resources: ResourcePool;
   /** Attempts running: task id -> its abort controller. */
   readonly #running = new Map<string, AttemptAbort>();
   readonly #slots: Slots;
-  readonly #dynamic = new DynamicWaits();
+  readonly #dynamic: DynamicRequirements;
+  readonly #propagation: FailurePropagation;
   readonly #retryTimers = new Set<NodeJS.Timeout>();
-  readonly #failures: TaskRecord[] = [];
-  #open = 0;
   #cancelled = false;
   #finish: (() => void) | undefined;
+  /** Whether a ready task's resources are free now: made once, not per pick. */
+  readonly #fits = (id: string): boolean => this.#slots.fits(taskOptions(this.#records.get(id).task).resources);
 
   constructor(o: SchedulerOptions) {
     this.#o = o;
-    this.#slots = new Slots(Math.max(1, o.workers ?? 8));
-    this.#resources = new ResourcePool(o.resources ?? {});
+    this.#records = new TaskRecords(o.events, o.runId);
+    this.#slots = new Slots(Math.max(1, o.workers ?? 8), o.resources ?? {});
     this.dag = new Dag((tasks) => checkComplete(tasks, o.store));
+    this.#dynamic = new DynamicRequirements({
+      dag: this.dag,
+      slots: this.#slots,
+      admit: (ids) => this.#admit(ids),
+      holds: (id, ctl) => this.#running.get(id) === ctl,
+      pump: () => this.#pump(),
+      stateOf: (id) => this.#records.byId.get(id)?.state,
+    });
+    this.#propagation = new FailurePropagation(this.dag.graph, this.#records, this.#running, this.#waitingOn);
   }
 
   async run(roots: readonly AnyTask[]): Promise<RunResult> {
@@ -68,13 +77,13 @@ export class Scheduler {
         this.#admit(added);
         if (signal?.aborted) this.cancel();
         this.#pump();
-        if (this.#open > 0) await finished;
+        if (this.#records.open > 0) await finished;
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
       for (const t of this.#retryTimers) clearTimeout(t);
     }
-    const result = runResult({ runId, rootIds, records: this.#records, failures: this.#failures, cancelled: this.#cancelled, error, durationMs: performance.now() - t0 });
+    const result = runResult({ runId, rootIds, records: this.#records.byId, failures: this.#records.failures, cancelled: this.#cancelled, error, durationMs: performance.now() - t0 });
     const { state, counts } = result;
     events.emit('run:end', error ? { runId, state, at: Date.now(), counts, error } : { runId, state, at: Date.now(), counts });
     return result;
@@ -86,7 +95,7 @@ export class Scheduler {
     this.#cancelled = true;
     for (const id of this.#ready.drain()) this.#settle(id, 'CANCELLED');
     for (const c of this.#running.values()) c.abort(new NectarError('CANCELLED', 'the run was cancelled'));
-    for (const r of this.#records.values()) if (r.state === 'PENDING' && !this.#running.has(r.id)) this.#settle(r.id, 'CANCELLED');
+    for (const r of this.#records.byId.values()) if (r.state === 'PENDING' && !this.#running.has(r.id)) this.#settle(r.id, 'CANCELLED');
     this.#checkDone();
   }
 
@@ -96,29 +105,29 @@ export class Scheduler {
     const announce = events.hasListeners('task:added');
     for (const id of ids) {
       const node = this.dag.node(id);
+      // Its state comes from NEW in the loop below (PENDING, or DONE when skipped); a placeholder till then.
       const rec: TaskRecord = { id, task: node.task, state: 'PENDING', skipped: false, attempts: 0, deps: node.deps ?? [] };
-      this.#records.set(id, rec);
-      this.#open++;
+      this.#records.add(rec);
       if (announce) events.emit('task:added', { runId, taskId: id, name: node.task.constructor.name, params: node.task.params, deps: rec.deps, at: Date.now() });
     }
     for (const id of ids) {
-      const rec = this.#records.get(id) as TaskRecord;
+      const rec = this.#records.get(id);
       if (this.dag.complete.has(id)) {
         rec.skipped = true;
         this.#settle(id, 'DONE');
         continue;
       }
-      this.#emitState(rec, undefined);
+      this.#records.transition(rec, 'PENDING', undefined, undefined, 'NEW');
     }
     for (const id of ids) {
-      const rec = this.#records.get(id) as TaskRecord;
+      const rec = this.#records.get(id);
       if (rec.state !== 'PENDING') continue;
       let waiting = 0;
       let upstreamFailed: string | undefined;
       for (const d of rec.deps) {
-        const ds = this.#records.get(d)?.state;
+        const ds = this.#records.byId.get(d)?.state;
         if (ds === 'DONE') continue;
-        if (ds === 'FAILED' || ds === 'UPSTREAM_FAILED' || ds === 'CANCELLED') upstreamFailed ??= d;
+        if (ds !== undefined && isFailedLike(ds)) upstreamFailed ??= d;
         waiting++;
       }
       if (upstreamFailed) this.#settle(id, 'UPSTREAM_FAILED', undefined, upstreamFailed);
@@ -136,29 +145,24 @@ export class Scheduler {
     while (this.#slots.free) {
       if (this.#slots.resumeNext()) continue;
       if (this.#cancelled) return;
-      const id = this.#ready.take((x) => this.#resources.fits(this.#optionsOf(x).resources));
+      const id = this.#ready.take(this.#fits);
       if (id === undefined) return;
-      this.#start(this.#records.get(id) as TaskRecord);
+      const rec = this.#records.get(id);
+      // One queued for its retry may have been stranded meanwhile (a dynamic requirement of it failed).
+      if (rec.state === 'PENDING') this.#start(rec);
     }
-  }
-
-  #optionsOf(id: string): ReturnType<typeof taskOptions> {
-    return taskOptions((this.#records.get(id) as TaskRecord).task);
   }
 
   #start(rec: TaskRecord): void {
     const opts = taskOptions(rec.task);
-    this.#slots.take();
-    this.#resources.acquire(opts.resources);
+    this.#slots.take(opts.resources);
     rec.attempts++;
     // On an executor that queues, the task waits for a worker first: QUEUED until one starts it.
-    const queued = this.#executorOf(rec)?.queues === true;
+    const queued = this.#o.executors[executorKind(rec, this.#o)]?.queues === true;
     if (!queued) rec.startedAt ??= Date.now();
     const ctl = new AttemptAbort();
     this.#running.set(rec.id, ctl);
-    const prev = rec.state;
-    rec.state = queued ? 'QUEUED' : 'RUNNING';
-    this.#emitState(rec, prev);
+    this.#records.transition(rec, queued ? 'QUEUED' : 'RUNNING');
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeout !== undefined) {
       timer = setTimeout(() => ctl.abort(new NectarError('TIMEOUT', `${rec.task} timed out after ${opts.timeout} ms`)), opts.timeout);
@@ -166,8 +170,7 @@ export class Scheduler {
     const release = (): void => {
       if (timer) clearTimeout(timer);
       this.#running.delete(rec.id);
-      this.#resources.release(opts.resources);
-      this.#slots.release(ctl);
+      this.#slots.release(ctl, opts.resources);
     };
     this.#execute(rec, ctl).then(
       () => {
@@ -190,73 +193,37 @@ export class Scheduler {
       onLog: (line) => {
         if (events.hasListeners('task:log')) events.emit('task:log', { runId, taskId: rec.id, line });
       },
-      require: (tasks) => this.#requireDynamic(rec, ctl, tasks),
+      require: (tasks) => this.#dynamic.require(rec, ctl, tasks),
       onStarted: () => {
         if (rec.state !== 'QUEUED' || this.#running.get(rec.id) !== ctl) return;
         rec.startedAt ??= Date.now();
-        rec.state = 'RUNNING';
-        this.#emitState(rec, 'QUEUED');
+        this.#records.transition(rec, 'RUNNING');
       },
     };
-    return shared ? shared.join(rec.id, hooks, (h) => this.#attempt(rec, h)) : this.#attempt(rec, hooks);
+    return shared ? shared.join(rec.id, hooks, (h) => attempt(this.#o, rec, h)) : attempt(this.#o, rec, hooks);
   }
 
-  #kindOf(rec: TaskRecord): ExecutorKind {
-    return taskOptions(rec.task).executor ?? this.#o.executor ?? 'inprocess';
-  }
-
-  #executorOf(rec: TaskRecord): Executor | undefined {
-    return this.#o.executors[this.#kindOf(rec)];
-  }
-
-  #attempt(rec: TaskRecord, hooks: AttemptHooks): Promise<void> {
-    const kind = this.#kindOf(rec);
-    const executor = this.#o.executors[kind];
-    if (!executor) return Promise.reject(new NectarError('BAD_TASK_DEFINITION', `${rec.task} wants the '${kind}' executor, which this run does not have`));
-    const { events, runId, store } = this.#o;
-    const wantsLog = events.hasListeners('task:log');
-    return executor.execute({ runId, task: rec.task, attempt: rec.attempts, store, abort: hooks.abort, onLog: hooks.onLog, wantsLog, require: hooks.require, onStarted: hooks.onStarted });
-  }
-
+  /** An attempt failed: the task ends CANCELLED or FAILED, or waits for its retry. */
   #failed(rec: TaskRecord, err: unknown, ctl: AttemptAbort): void {
-    const opts = taskOptions(rec.task);
-    const error = serializeError(err);
-    // A task that threw a plain Error failed as a task: the code the error table promises.
-    error.code ??= 'TASK_FAILED';
-    const cancelled = this.#cancelled || (ctl.reason as NectarError | undefined)?.code === 'CANCELLED';
-    if (cancelled) {
-      this.#settle(rec.id, 'CANCELLED', error);
-      return;
-    }
-    if (rec.attempts <= opts.retries && !isNonRetryable(err)) {
-      const delayMs = retryDelayFor(opts, rec.attempts);
-      this.#o.events.emit('task:retry', { runId: this.#o.runId, taskId: rec.id, attempt: rec.attempts, delayMs, error, at: Date.now() });
-      rec.state = 'PENDING';
-      this.#emitState(rec, 'RUNNING', error);
-      const t = setTimeout(() => {
-        this.#retryTimers.delete(t);
-        if (this.#cancelled) return;
-        this.#enqueue(rec);
-        this.#pump();
-      }, delayMs);
-      this.#retryTimers.add(t);
-      return;
-    }
-    this.#settle(rec.id, 'FAILED', error);
+    const { to, error, delayMs } = afterFailure(rec, err, ctl, this.#cancelled);
+    if (to !== 'PENDING') return this.#settle(rec.id, to, error);
+    this.#o.events.emit('task:retry', { runId: this.#o.runId, taskId: rec.id, attempt: rec.attempts, delayMs, error, at: Date.now() });
+    this.#records.transition(rec, 'PENDING', error);
+    const t = setTimeout(() => {
+      this.#retryTimers.delete(t);
+      if (this.#cancelled) return;
+      this.#enqueue(rec);
+      this.#pump();
+    }, delayMs);
+    this.#retryTimers.add(t);
   }
 
   /** Move a task to a terminal state and let its dependants know. */
-  #settle(id: string, state: TaskState, error?: SerializedError, cause?: string): void {
-    const rec = this.#records.get(id) as TaskRecord;
+  #settle(id: string, state: (typeof FINISHED_TASK_STATES)[number], error?: SerializedError, cause?: string): void {
+    const rec = this.#records.get(id);
     if (isTerminal(rec.state)) return;
-    const prev = rec.skipped && state === 'DONE' ? undefined : rec.state;
-    rec.state = state;
-    rec.endedAt = Date.now();
-    if (error) rec.error = error;
-    if (state === 'FAILED') this.#failures.push(rec);
-    this.#open--;
     this.#waitingOn.delete(id);
-    this.#emitState(rec, prev, error, cause);
+    this.#records.end(rec, state, error, cause, rec.skipped && state === 'DONE' ? 'NEW' : rec.state);
     const dependants = this.dag.graph.successors(id) ?? [];
     if (state === 'DONE') {
       for (const d of dependants) {
@@ -264,71 +231,16 @@ export class Scheduler {
         if (n === undefined) continue;
         if (n <= 1) {
           this.#waitingOn.delete(d);
-          this.#enqueue(this.#records.get(d) as TaskRecord);
+          this.#enqueue(this.#records.get(d));
         } else this.#waitingOn.set(d, n - 1);
       }
-    } else {
-      // Iterative, so a 100,000-deep chain does not overflow the stack.
-      const stack = [...dependants];
-      while (stack.length > 0) {
-        const d = stack.pop() as string;
-        const r = this.#records.get(d);
-        if (!r || r.state !== 'PENDING' || this.#running.has(d)) continue;
-        r.state = state === 'CANCELLED' ? 'CANCELLED' : 'UPSTREAM_FAILED';
-        r.endedAt = Date.now();
-        this.#open--;
-        this.#waitingOn.delete(d);
-        this.#emitState(r, 'PENDING', undefined, cause ?? id);
-        stack.push(...(this.dag.graph.successors(d) ?? []));
-      }
-    }
-    this.#notifyWaiters();
+    } else this.#propagation.downstream(id, state, cause, dependants);
+    this.#dynamic.notify();
     this.#checkDone();
   }
 
-  #emitState(rec: TaskRecord, previous: TaskState | undefined, error?: SerializedError, cause?: string): void {
-    const { events, runId } = this.#o;
-    if (!events.hasListeners('task:state')) return;
-    const payload: Parameters<typeof events.emit<'task:state'>>[1] = { runId, taskId: rec.id, state: rec.state, previous, at: Date.now(), attempt: rec.attempts };
-    if (rec.skipped) payload.skipped = true;
-    if (error) payload.error = error;
-    if (cause) payload.cause = cause;
-    events.emit('task:state', payload);
-  }
-
-  /** ctx.require(): add the tasks to the DAG, free the caller's slot while they run, resume when all are DONE. */
-  async #requireDynamic(requester: TaskRecord, ctl: AttemptAbort, tasks: readonly AnyTask[]): Promise<void> {
-    const ids = new Set(tasks.map((t) => t.id));
-    const added = await this.dag.expand(tasks);
-    // Edges for the picture of the run; the requester is running, so they gate nothing.
-    for (const id of ids) {
-      if (!this.dag.graph.hasEdge(id, requester.id)) {
-        this.dag.graph.setEdge(id, requester.id);
-        requester.deps.push(id);
-      }
-    }
-    this.#admit(added);
-    this.#slots.park(ctl, this.#running.get(requester.id) === ctl);
-    const wait = this.#dynamic.wait(ids);
-    this.#notifyWaiters();
-    this.#pump();
-    let error: unknown;
-    try {
-      await wait;
-    } catch (e) {
-      error = e;
-    }
-    // The attempt ended while it waited: its slot is given back already, nothing to resume.
-    if (!(await this.#slots.unpark(ctl, () => this.#pump()))) throw error ?? ctl.reason ?? new NectarError('CANCELLED', 'the attempt ended');
-    if (error) throw error;
-  }
-
-  #notifyWaiters(): void {
-    this.#dynamic.notify((id) => this.#records.get(id)?.state);
-  }
-
   #checkDone(): void {
-    if (this.#open === 0 && this.#finish) {
+    if (this.#records.open === 0 && this.#finish) {
       const f = this.#finish;
       this.#finish = undefined;
       f();

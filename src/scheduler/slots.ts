@@ -1,26 +1,41 @@
 import type { AttemptAbort } from '../core/executor';
+import { ResourcePool } from './resources';
 
 /**
- * A run's worker slots (`--workers`): how many attempts hold one, the attempts waiting to
- * resume after `ctx.require()`, and those paused in it that gave their slot back. An attempt
- * that ends while paused (a timeout, a cancel) has its slot freed once, not twice.
+ * A run's worker slots (`--workers`) and resource units: how many attempts hold a slot, the
+ * attempts waiting to resume after `ctx.require()`, and those paused in it that gave their
+ * slot back (they keep their resource units). An attempt takes its slot and its units
+ * together and gives them back together; one that ends while paused (a timeout, a cancel)
+ * has its slot freed once, not twice.
  */
 export class Slots {
   #held = 0;
   readonly #resume: (() => void)[] = [];
   /** Paused attempts, with how many `ctx.require()` calls each waits in. */
   readonly #parked = new Map<AttemptAbort, number>();
+  readonly #resources: ResourcePool;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    resources: Readonly<Record<string, number>>,
+  ) {
+    this.#resources = new ResourcePool(resources);
+  }
 
   /** True while a slot is free. */
   get free(): boolean {
     return this.#held < this.limit;
   }
 
-  /** A new attempt takes a slot. */
-  take(): void {
+  /** Whether an attempt wanting these resource units could start now (a slot aside). */
+  fits(resources: Readonly<Record<string, number>>): boolean {
+    return this.#resources.fits(resources);
+  }
+
+  /** A new attempt takes a slot and its resource units. */
+  take(resources: Readonly<Record<string, number>>): void {
     this.#held++;
+    this.#resources.acquire(resources);
   }
 
   /** The free slot goes to the oldest attempt waiting to resume, if any (resumed ones come before new ones). */
@@ -32,8 +47,9 @@ export class Slots {
     return true;
   }
 
-  /** The attempt ended: its slot is free, unless it gave it back while paused. */
-  release(ctl: AttemptAbort): void {
+  /** The attempt ended: its resource units are free, and its slot unless it gave it back while paused. */
+  release(ctl: AttemptAbort, resources: Readonly<Record<string, number>>): void {
+    this.#resources.release(resources);
     if (!this.#parked.delete(ctl)) this.#held--;
   }
 

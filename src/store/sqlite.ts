@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RunState, TaskState } from '../core/states';
+import { ACTIVE_RUN_STATES, type RunState, TASK_STATES, type TaskState, isTerminal } from '../core/states';
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, toCounts, toError, toParams } from './rows';
 import type { RunQuery, RunRow, RunStore, TaskRow } from './types';
 
@@ -24,6 +24,12 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_task_updated ON tasks (task_id, updated_seq);
 `;
+
+/** A constant list of states as SQL literals (`'QUEUED', 'RUNNING'`): the names hold no quote. */
+const sqlList = (states: readonly string[]): string => states.map((s) => `'${s}'`).join(', ');
+const ACTIVE_RUNS = sqlList(ACTIVE_RUN_STATES);
+/** Tasks of an interrupted run that never started (PENDING, QUEUED): unfinished and not RUNNING. */
+const NOT_STARTED = sqlList(TASK_STATES.filter((s) => !isTerminal(s) && s !== 'RUNNING'));
 
 const RUN_COLS = 'id, root_task_id, ref, params, state, created_at, started_at, ended_at, error, counts, interrupted, owner';
 const TASK_COLS = 'run_id, task_id, name, params, state, skipped, attempts, started_at, ended_at, error, deps';
@@ -109,15 +115,15 @@ function prepare(db: Database.Database) {
     latestTask: db.prepare<[string], TaskRec>(`SELECT ${TASK_COLS} FROM tasks WHERE task_id = ? ORDER BY updated_seq DESC LIMIT 1`),
     failRunning: db.prepare<{ now: number; error: string }>(
       `UPDATE tasks SET state = 'FAILED', ended_at = @now, error = @error
-       WHERE state = 'RUNNING' AND run_id IN (SELECT id FROM runs WHERE state IN ('QUEUED', 'RUNNING'))`,
+       WHERE state = 'RUNNING' AND run_id IN (SELECT id FROM runs WHERE state IN (${ACTIVE_RUNS}))`,
     ),
     cancelPending: db.prepare<[]>(
       `UPDATE tasks SET state = 'CANCELLED'
-       WHERE state IN ('PENDING', 'QUEUED') AND run_id IN (SELECT id FROM runs WHERE state IN ('QUEUED', 'RUNNING'))`,
+       WHERE state IN (${NOT_STARTED}) AND run_id IN (SELECT id FROM runs WHERE state IN (${ACTIVE_RUNS}))`,
     ),
     failRuns: db.prepare<{ now: number; error: string }, { id: string }>(
       `UPDATE runs SET state = 'FAILED', interrupted = 1, ended_at = @now, error = @error
-       WHERE state IN ('QUEUED', 'RUNNING') RETURNING id`,
+       WHERE state IN (${ACTIVE_RUNS}) RETURNING id`,
     ),
   };
 }

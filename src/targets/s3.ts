@@ -2,10 +2,8 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
   ListMultipartUploadsCommand,
   AbortMultipartUploadCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -15,6 +13,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { NectarError } from '../core/errors';
 import type { AtomicWriter, Target, TargetStore, WriteSource } from '../core/target';
 import { assertSafeKey } from '../core/target';
+import { existsMany, headExists, isNotFound } from './s3-exists';
 
 export interface S3StoreOptions {
   client: S3Client;
@@ -27,30 +26,6 @@ export interface S3StoreOptions {
   headConcurrency?: number;
   /** From this many keys under one task family, one listing beats a HEAD each (default 24). */
   listThreshold?: number;
-}
-
-/** Keys per listed range: with a task's three files, about one 1,000-key page. */
-const LIST_CHUNK = 300;
-
-/** Run `fn` over `items`, at most `limit` at once. */
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** True for the SDK's "no such key/bucket" answers. */
-export function isNotFound(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
-}
-
-/** `chains/<type>/<chain>/<Task>/`: the prefix that one listing covers for a whole task family. */
-function familyOf(key: string): string {
-  const parts = key.split('/');
-  return parts.length > 4 ? `${parts.slice(0, 4).join('/')}/` : `${parts.slice(0, -1).join('/')}/`;
 }
 
 /**
@@ -108,77 +83,9 @@ export class S3TargetStore implements TargetStore {
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
   }
 
-  /**
-   * Which keys exist, batched: keys grouped by task family; a family with many keys is answered
-   * by listing the ranges of its prefix that the keys asked for span (about a page each, pages
-   * in parallel); the rest by HEAD requests, a bounded number in flight.
-   */
-  async existsMany(keys: readonly string[]): Promise<boolean[]> {
-    const out = new Array<boolean>(keys.length).fill(false);
-    const families = new Map<string, number[]>();
-    keys.forEach((k, i) => {
-      assertSafeKey(k);
-      const f = familyOf(k);
-      let list = families.get(f);
-      if (!list) families.set(f, (list = []));
-      list.push(i);
-    });
-    const heads: number[] = [];
-    const ranges: { prefix: string; keys: string[] }[] = [];
-    for (const [prefix, idx] of families) {
-      if (idx.length < this.#listThreshold) {
-        heads.push(...idx);
-        continue;
-      }
-      // Consecutive runs of the sorted keys, each small enough that its range of the listing
-      // (the task's other files included) fits in about one page; the runs are listed in parallel.
-      const wanted = idx.map((i) => keys[i] as string).sort();
-      for (let i = 0; i < wanted.length; i += LIST_CHUNK) ranges.push({ prefix, keys: wanted.slice(i, i + LIST_CHUNK) });
-    }
-    const found = new Set<string>();
-    await inParallel(ranges, this.#headConcurrency, async (r) => {
-      for (const k of await this.#listRange(r.prefix, r.keys[0] as string, r.keys[r.keys.length - 1] as string)) found.add(k);
-    });
-    for (const idx of families.values()) if (idx.length >= this.#listThreshold) for (const i of idx) out[i] = found.has(keys[i] as string);
-    await inParallel(heads, this.#headConcurrency, async (i) => {
-      out[i] = await this.#head(keys[i] as string);
-    });
-    return out;
-  }
-
-  async #head(key: string): Promise<boolean> {
-    try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  }
-
-  /** Every key under `prefix` from `first` to `last` inclusive (lexicographic, as S3 lists). */
-  async #listRange(prefix: string, first: string, last: string): Promise<Set<string>> {
-    const found = new Set<string>();
-    let token: string | undefined;
-    // StartAfter is exclusive: start just before `first`.
-    let startAfter: string | undefined = first.slice(0, -1) + String.fromCharCode(first.charCodeAt(first.length - 1) - 1);
-    for (;;) {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, StartAfter: token ? undefined : startAfter, MaxKeys: 1000 }),
-      );
-      let past = false;
-      for (const o of page.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        if (o.Key > last) {
-          past = true;
-          break;
-        }
-        found.add(o.Key);
-      }
-      if (past || !page.IsTruncated || !page.NextContinuationToken) return found;
-      token = page.NextContinuationToken;
-      startAfter = undefined;
-    }
+  /** Which keys exist, batched (a listing per task family with many keys, HEAD requests for the rest). */
+  existsMany(keys: readonly string[]): Promise<boolean[]> {
+    return existsMany(this.client, this.bucket, keys, { headConcurrency: this.#headConcurrency, listThreshold: this.#listThreshold });
   }
 
   /**
@@ -215,14 +122,8 @@ class S3Target implements Target {
     return { Bucket: this.store.bucket, Key: this.key };
   }
 
-  async exists(): Promise<boolean> {
-    try {
-      await this.store.client.send(new HeadObjectCommand(this.params));
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
+  exists(): Promise<boolean> {
+    return headExists(this.store.client, this.store.bucket, this.key);
   }
 
   async readBytes(): Promise<Buffer> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NonRetryableError, type RunContext, defineChain, p, task } from '../../src/index';
 import { EventBus, type NectarEventMap } from '../../src/core/events';
+import { FINISHED_TASK_STATES, TASK_STATES, TASK_TRANSITIONS, canTransition } from '../../src/core/states';
 import type { Executor, TaskAttempt } from '../../src/core/executor';
 import type { Runtime } from '../../src/runtime/runtime';
 import { Scheduler } from '../../src/scheduler/scheduler';
@@ -187,6 +188,36 @@ class WaitsAndSlowTask extends task({}) {
   }
 }
 
+class FailsTask extends task({}) {
+  async run() {
+    throw new Error('failed');
+  }
+}
+/** Fails when the test lets it. */
+let failLater: () => void = () => undefined;
+let failLaterGate = Promise.resolve();
+class FailsLaterTask extends task({}) {
+  async run() {
+    await failLaterGate;
+    throw new Error('failed later');
+  }
+}
+/** Requires both from run(): fails with the first, and waits for its retry while the other fails. */
+class RetriesRequirerTask extends task({}, { retries: 1, retryDelay: 50 }) {
+  async run(ctx: RunContext<RetriesRequirerTask>) {
+    await ctx.require([new FailsTask(), new FailsLaterTask()]);
+    await ctx.output.write('never');
+  }
+}
+class RetriesRequirerAndHeldTask extends task({}) {
+  requires() {
+    return [new RetriesRequirerTask(), new HeldTask({ i: 1 })];
+  }
+  async run(ctx: RunContext<RetriesRequirerAndHeldTask>) {
+    await ctx.output.write('both');
+  }
+}
+
 class NoWriteTask extends task({}) {
   async run() {}
 }
@@ -276,7 +307,31 @@ const reached = (events: EventBus, runId: string, taskId: string, state: string)
 
 defineChain('unit', 'sched_chain', {
   BoomTask,
-  StepTask, SlowTask, DbTask, FanTask, FlakyTask, FatalTask, HangTask, BranchTask, JoinTask, AfterGoodTask, TopTask, LowTask, HighTask, MixTask, DynamicTask, HeldTask, WaitsTask, WaitsAndSlowTask, NoWriteTask, CycleATask, CycleBTask,
+  StepTask, SlowTask, DbTask, FanTask, FlakyTask, FatalTask, HangTask, BranchTask, JoinTask, AfterGoodTask, TopTask, LowTask, HighTask, MixTask, DynamicTask, HeldTask, WaitsTask, WaitsAndSlowTask, FailsTask, FailsLaterTask, RetriesRequirerTask, RetriesRequirerAndHeldTask, NoWriteTask, CycleATask, CycleBTask,
+});
+
+/** State changes of the runs under test that the transition table does not allow (there must be none). */
+let illegal: string[] = [];
+const checkTransitions = (events: EventBus): void => {
+  events.on('task:state', (e) => {
+    if (!canTransition(e.previous ?? 'NEW', e.state)) illegal.push(`${e.taskId}: ${e.previous ?? 'NEW'} -> ${e.state}`);
+  });
+};
+
+describe('the task-state transition table', () => {
+  it('lets a task enter PENDING or skipped DONE, and never leave a finished state', () => {
+    expect(TASK_TRANSITIONS.NEW).toEqual(['PENDING', 'DONE']);
+    for (const s of FINISHED_TASK_STATES) for (const to of TASK_STATES) expect(canTransition(s, to)).toBe(false);
+  });
+
+  it('allows what attempts do and refuses the rest', () => {
+    for (const [from, to] of [['PENDING', 'RUNNING'], ['PENDING', 'QUEUED'], ['QUEUED', 'RUNNING'], ['QUEUED', 'PENDING'], ['RUNNING', 'PENDING'], ['QUEUED', 'DONE'], ['RUNNING', 'CANCELLED'], ['PENDING', 'UPSTREAM_FAILED']] as const) {
+      expect(canTransition(from, to)).toBe(true);
+    }
+    for (const [from, to] of [['NEW', 'RUNNING'], ['PENDING', 'DONE'], ['PENDING', 'FAILED'], ['RUNNING', 'QUEUED'], ['RUNNING', 'UPSTREAM_FAILED'], ['UPSTREAM_FAILED', 'RUNNING'], ['DONE', 'PENDING']] as const) {
+      expect(canTransition(from, to)).toBe(false);
+    }
+  });
 });
 
 describe('scheduler', () => {
@@ -285,6 +340,8 @@ describe('scheduler', () => {
   beforeEach(() => {
     dir = tempDir();
     rt = makeRuntime(writeChains(dir, {}), join(dir, 'targets'));
+    illegal = [];
+    checkTransitions(rt.events);
     probe.ran = [];
     probe.active = probe.maxActive = probe.activeByRes = probe.maxByRes = 0;
     probe.failAt = new Set();
@@ -293,6 +350,8 @@ describe('scheduler', () => {
   afterEach(async () => {
     await rt.close();
     rmDir(dir);
+    // Every state change the scheduler made in the test was one the table allows.
+    expect(illegal).toEqual([]);
   });
 
   const read = (t: { id: string }, name = 'out.txt'): string => readFileSync(join(dir, 'targets/chains', t.id, name), 'utf8');
@@ -429,6 +488,25 @@ describe('scheduler', () => {
     expect(r.tasks.get(t.id)?.deps).toHaveLength(3);
   });
 
+  it('a task waiting for its retry when a dynamic requirement of it fails ends UPSTREAM_FAILED, and is not started again', async () => {
+    failLaterGate = new Promise<void>((res) => (failLater = res));
+    const requirer = new RetriesRequirerTask();
+    const retrying = new Promise<void>((res) => rt.events.on('task:retry', () => res()));
+    const stranded = new Promise<void>((res) => rt.events.on('task:state', (e) => e.taskId === requirer.id && e.state === 'UPSTREAM_FAILED' && res()));
+    const done = rt.run(new RetriesRequirerAndHeldTask());
+    await retrying;
+    failLater();
+    await stranded;
+    await sleep(150); // past the retry delay: the stranded task must not start again
+    letHeldGo();
+    const r = await done;
+    expect(r.state).toBe('FAILED');
+    expect(r.tasks.get(requirer.id)?.state).toBe('UPSTREAM_FAILED');
+    expect(r.tasks.get(requirer.id)?.attempts).toBe(1);
+    expect(r.tasks.get(new HeldTask({ i: 1 }).id)?.state).toBe('DONE');
+    expect(r.tasks.get(new RetriesRequirerAndHeldTask().id)?.state).toBe('UPSTREAM_FAILED');
+  });
+
   it('fails a task whose run() did not write its outputs', async () => {
     const r = await rt.run(new NoWriteTask());
     expect(r.failures[0]?.error?.message).toContain('did not write out.txt');
@@ -496,6 +574,7 @@ describe('scheduler', () => {
     const x = new GateTask({ n: 1 });
     beforeEach(() => {
       events = new EventBus();
+      checkTransitions(events);
       shared = new SharedExecutions();
       gx = new GateExecutor();
     });
