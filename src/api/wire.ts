@@ -17,11 +17,13 @@ export {
   FINISHED_RUN_STATES,
   FINISHED_TASK_STATES,
   IN_FLIGHT_TASK_STATES,
+  NOT_STARTED_TASK_STATES,
   RUN_STATES,
   TASK_STATES,
   isActiveRun,
   isFailedLike,
   isInFlight,
+  isNotStarted,
   isTerminal,
 } from '../core/states';
 

@@ -21,6 +21,8 @@ export const FINISHED_TASK_STATES = ['DONE', 'FAILED', 'UPSTREAM_FAILED', 'CANCE
 export const FAILED_LIKE_TASK_STATES = ['FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const satisfies readonly TaskState[];
 /** Handed to an executor: an attempt is waiting for a worker or running. */
 export const IN_FLIGHT_TASK_STATES = ['QUEUED', 'RUNNING'] as const satisfies readonly TaskState[];
+/** Not started on any worker yet: what an interrupted run's tasks become CANCELLED from (RUNNING ones FAILED). */
+export const NOT_STARTED_TASK_STATES = ['PENDING', 'QUEUED'] as const satisfies readonly TaskState[];
 /** A run that has not ended. */
 export const ACTIVE_RUN_STATES = ['QUEUED', 'RUNNING'] as const satisfies readonly RunState[];
 /** A run that has ended. */
@@ -36,6 +38,11 @@ export function isTerminal(state: TaskState): boolean {
 /** FAILED, UPSTREAM_FAILED or CANCELLED. */
 export function isFailedLike(state: TaskState): boolean {
   return has(FAILED_LIKE_TASK_STATES, state);
+}
+
+/** PENDING or QUEUED. */
+export function isNotStarted(state: TaskState): boolean {
+  return has(NOT_STARTED_TASK_STATES, state);
 }
 
 /** QUEUED or RUNNING. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkComplete } from '../core/binding';
 import { NectarError, serializeError } from '../core/errors';
-import { isActiveRun } from '../core/states';
+import { ACTIVE_RUN_STATES, isActiveRun } from '../core/states';
 import type { AnyTask } from '../core/task';
 import type { DiscoveredTask } from '../discovery/registry';
 import type { RunResult } from '../scheduler/scheduler';
@@ -96,7 +96,7 @@ export class RunManager {
     if (!this.store.claimRun || !this.store.liveOwners) return [];
     const live = await this.store.liveOwners();
     const orphans: RunRow[] = [];
-    for (const state of ['QUEUED', 'RUNNING'] as const) {
+    for (const state of ACTIVE_RUN_STATES) {
       for (let offset = 0; ; offset += 500) {
         const page = await this.store.listRuns({ state, limit: 500, offset });
         orphans.push(...page.runs.filter((r) => !this.#active.has(r.id) && !(r.owner !== undefined && live.has(r.owner))));

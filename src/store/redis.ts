@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { RUN_STATES, type RunState } from '../core/states';
+import { RUN_STATES, type RunState, isActiveRun, isNotStarted } from '../core/states';
 import type { RunQuery, RunRow, RunStore, TaskRow } from './types';
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt } from './rows';
 import { isStr, runFromJson, runJson, taskFromJson } from './redis-rows';
@@ -15,7 +15,6 @@ const MAX_RETRY_MS = 2000;
  * and failing what waits) rather than one left scheduled, which `disconnect()` would not end.
  */
 const CLOSE_WAIT_MS = MAX_RETRY_MS + 500;
-const IN_FLIGHT: readonly RunState[] = ['QUEUED', 'RUNNING'];
 
 /** Every key, under the install's prefix (BullMQ's queues are `<prefix>:tasks-<queue>:*`, so they never meet these). */
 function keys(p: string) {
@@ -135,12 +134,12 @@ export class RedisRunStore implements RunStore {
     const marked = await Promise.all(
       found.map(async ({ id, json, owner, tasks }) => {
         const run = runFromJson(json, owner);
-        if (!run || typeof json !== 'string' || !IN_FLIGHT.includes(run.state) || (isStr(owner) && live.has(owner))) return undefined;
+        if (!run || typeof json !== 'string' || !isActiveRun(run.state) || (isStr(owner) && live.has(owner))) return undefined;
         const changed: TaskRewrite[] = [];
         for (const [taskId, text] of Object.entries(tasks)) {
           const row = taskFromJson(text);
           if (row?.state === 'RUNNING') changed.push({ taskId, json: text, newJson: JSON.stringify({ ...row, state: 'FAILED', endedAt: now, error: TASK_INTERRUPTED }) });
-          else if (row?.state === 'PENDING' || row?.state === 'QUEUED') changed.push({ taskId, json: text, newJson: JSON.stringify({ ...row, state: 'CANCELLED' }) });
+          else if (row && isNotStarted(row.state)) changed.push({ taskId, json: text, newJson: JSON.stringify({ ...row, state: 'CANCELLED' }) });
         }
         const k = this.k;
         const ok = await this.scripts.interrupt(

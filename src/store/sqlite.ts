@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ACTIVE_RUN_STATES, type RunState, TASK_STATES, type TaskState, isTerminal } from '../core/states';
+import { ACTIVE_RUN_STATES, NOT_STARTED_TASK_STATES, type RunState, type TaskState } from '../core/states';
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, toCounts, toError, toParams } from './rows';
 import type { RunQuery, RunRow, RunStore, TaskRow } from './types';
 
@@ -29,7 +29,7 @@ CREATE INDEX IF NOT EXISTS tasks_task_updated ON tasks (task_id, updated_seq);
 const sqlList = (states: readonly string[]): string => states.map((s) => `'${s}'`).join(', ');
 const ACTIVE_RUNS = sqlList(ACTIVE_RUN_STATES);
 /** Tasks of an interrupted run that never started (PENDING, QUEUED): unfinished and not RUNNING. */
-const NOT_STARTED = sqlList(TASK_STATES.filter((s) => !isTerminal(s) && s !== 'RUNNING'));
+const NOT_STARTED = sqlList(NOT_STARTED_TASK_STATES);
 
 const RUN_COLS = 'id, root_task_id, ref, params, state, created_at, started_at, ended_at, error, counts, interrupted, owner';
 const TASK_COLS = 'run_id, task_id, name, params, state, skipped, attempts, started_at, ended_at, error, deps';
