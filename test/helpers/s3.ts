@@ -22,6 +22,8 @@ const SCRIPT = join(__dirname, 's3rver-main.js');
  * bodies aws-chunked with a CRC32 trailer, and s3rver stores that framing inside the object.
  */
 export function s3ClientConfig(endpoint: string): S3ClientConfig {
+  // As nectar's own clients (config.ts quietAwsSdk): the SDK's Node 20 notice is not actionable here.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   return {
     endpoint,
     region: 'us-east-1',

@@ -77,9 +77,11 @@ async function gone(pids: number[]): Promise<boolean> {
   return false;
 }
 
+/** The pids the program wrote (both: the file exists, empty, a moment before its content is in). */
 async function waitFor(path: string): Promise<number[]> {
-  for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25));
-  return readFileSync(path, 'utf8').split(' ').map(Number);
+  const read = (): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  for (let i = 0; i < 200 && !/^\d+ \d+$/.test(read()); i++) await new Promise((r) => setTimeout(r, 25));
+  return read().split(' ').map(Number);
 }
 
 describe('program tasks', () => {
