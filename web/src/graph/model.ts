@@ -1,4 +1,4 @@
-import { type RunNode, type SerializedError, TASK_STATES, type TaskState } from '../../../src/api/wire';
+import { type RunNode, type SerializedError, TASK_STATES, type TaskState, isNotStarted } from '../../../src/api/wire';
 
 /** One task of a run as the API describes it (`GET /api/runs/:id` nodes, SSE snapshot), less the duration: the graph keeps the times. */
 export type NodeJson = Omit<RunNode, 'duration_ms'>;
@@ -127,7 +127,7 @@ export class RunGraph {
     if (state === 'RUNNING') {
       t.startedAt ??= at;
       t.error = null;
-    } else if (state !== 'PENDING' && state !== 'QUEUED') t.endedAt = at;
+    } else if (!isNotStarted(state)) t.endedAt = at;
     if (extra.error) t.error = extra.error;
     return t;
   }

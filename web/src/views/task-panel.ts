@@ -2,7 +2,7 @@ import { api, ApiError } from '../api';
 import { h, replace } from '../dom';
 import { duration, logLine, time } from '../format';
 import type { RunGraph, TaskNode } from '../graph/model';
-import { type LogAnswer, TASK_STATES, type TaskState, type TaskStatus } from '../../../src/api/wire';
+import { type LogAnswer, TASK_STATES, type TaskState, type TaskStatus, isNotStarted } from '../../../src/api/wire';
 import { stateClass, taskLook } from '../states';
 import { outputLink } from './output-link';
 
@@ -118,7 +118,7 @@ export class TaskPanel {
 
   async #loadLog(t: TaskNode, el: HTMLPreElement, scrollTop?: number): Promise<void> {
     const gen = ++this.#logGen;
-    if (t.state === 'PENDING' || t.state === 'QUEUED') {
+    if (isNotStarted(t.state)) {
       el.textContent = t.state === 'QUEUED' ? 'No log yet: the task waits for a worker of its queue.' : 'No log yet: the task has not started.';
       return;
     }
