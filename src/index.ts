@@ -9,6 +9,7 @@ export { setting, defineSettings } from './core/settings';
 export type { SettingValue, SettingSpec, SettingsSchema } from './core/settings';
 export type { Param, ParamSchema, ParamsOf, ParamsInput, JsonSchema } from './core/params';
 export type { TaskOptions, ExecutorKind } from './core/options';
+export type { ScheduleSpec, Tick, CatchUp } from './core/schedule';
 export type { Target, TargetStore, AtomicWriter, WriteSource } from './core/target';
 export { NectarError, NonRetryableError } from './core/errors';
 export type { ErrorCode } from './core/errors';

@@ -4,6 +4,7 @@ import type { CatalogueEntry, ParamsSchema } from './wire';
 
 /** Every discovered task as `GET /api/chains` and `nectar list --json` show it. */
 export function catalogue(rt: Runtime): CatalogueEntry[] {
+  const schedules = rt.registry.schedules;
   return rt.registry.tasks.map((t) => ({
     type: t.type,
     chain: t.chain,
@@ -12,5 +13,6 @@ export function catalogue(rt: Runtime): CatalogueEntry[] {
     endpoint: `/api/chains/${t.type}/${t.chain}/${t.name}`,
     // An object schema with `properties` and `required` (paramsJsonSchema), typed as any JSON there.
     params: paramsSchemaOf(t.cls) as unknown as ParamsSchema,
+    schedules: schedules.filter((s) => s.ref === t.ref).map((s) => ({ name: s.name, cron: s.cron, timezone: s.timezone, catchup: s.catchup, max_catchup: s.maxCatchup })),
   }));
 }

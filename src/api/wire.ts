@@ -76,6 +76,17 @@ export interface CatalogueEntry {
   ref: string;
   endpoint: string;
   params: ParamsSchema;
+  /** The schedules the task declares (those discovery could compile). */
+  schedules: ScheduleEntry[];
+}
+
+/** A schedule as the catalogue shows it. */
+export interface ScheduleEntry {
+  name: string;
+  cron: string;
+  timezone: string;
+  catchup: 'all' | 'latest' | 'none';
+  max_catchup: number;
 }
 
 /** `GET /api/chains`. */

@@ -1,3 +1,4 @@
+import type { ScheduleSpec } from './schedule';
 import { NectarError } from './errors';
 import { NAME_PATTERN } from './identity';
 
@@ -39,6 +40,8 @@ export interface TaskOptions {
   executor?: TaskExecutor;
   /** The chain type's settings this task may read (`ctx.settings`); it sees no others. */
   settings?: readonly string[];
+  /** When `nectar serve` runs it by itself: cron expressions in a time zone, each tick mapped to parameters (checked by discovery). */
+  schedules?: readonly ScheduleSpec[];
 }
 
 /** Options with defaults filled and checked, frozen; compiled once per class. */
@@ -54,6 +57,8 @@ export interface ResolvedOptions {
   readonly queue: string;
   readonly executor: TaskExecutor | undefined;
   readonly settings: readonly string[];
+  /** As declared; discovery checks and compiles them (a bad one is a load problem, not a definition error). */
+  readonly schedules: readonly ScheduleSpec[];
 }
 
 function check(ok: boolean, owner: string, what: string): void {
@@ -91,6 +96,7 @@ export function resolveOptions(o: TaskOptions, owner: string): ResolvedOptions {
     queue: o.queue ?? 'default',
     executor: o.executor,
     settings: Object.freeze([...(o.settings ?? [])]),
+    schedules: Object.freeze(Array.isArray(o.schedules) ? [...o.schedules] : []),
   });
 }
 

@@ -5,6 +5,7 @@ import { NAME_PATTERN } from '../core/identity';
 import { type SettingsSchema, isSettingsSchema } from '../core/settings';
 import { type TaskClass, hasLocation, isTaskClass, locationOf, optionsOf, setLocation } from '../core/task';
 import { type DiscoveredTask, type DiscoveryProblem, Registry, type TaskSettings } from './registry';
+import { type CompiledSchedule, compileSchedules } from './schedules';
 import { resolveTypeSettings } from './settings';
 
 /** Where settings values come from (the environment, `<settingsDir>/<type>.json`), and which type alone to load. */
@@ -71,7 +72,8 @@ export function discover(root: string, load: ModuleLoader = require, o: Discover
     const schema = applySettings(type, typeDir, schemas, ofType, o, problems, taskSettings);
     if (Object.keys(schema).length > 0) settings.set(type, schema);
   }
-  return new Registry(abs, tasks, problems, settings, taskSettings);
+  const schedules: CompiledSchedule[] = tasks.flatMap((t) => compileSchedules(t, problems));
+  return new Registry(abs, tasks, problems, settings, taskSettings, schedules);
 }
 
 /** Load one chain file and register its tasks; problems are appended, never thrown. */

@@ -1,6 +1,10 @@
-import { NectarError, type SerializedError } from '../core/errors';
+import { NectarError } from '../core/errors';
 import type { SettingValue, SettingsSchema } from '../core/settings';
 import { type AnyTask, type TaskClass, construct, optionsOf } from '../core/task';
+import type { CompiledSchedule } from './schedules';
+import type { DiscoveredTask, DiscoveryProblem } from './types';
+
+export type { DiscoveredTask, DiscoveryProblem } from './types';
 
 /** The settings values a task class can read in one registry, or why it cannot run. */
 export interface TaskSettings {
@@ -9,25 +13,6 @@ export interface TaskSettings {
 }
 
 const NO_SETTINGS: Readonly<Record<string, SettingValue>> = Object.freeze({});
-
-/** A task found in a chain file. */
-export interface DiscoveredTask {
-  readonly type: string;
-  /** The chain file's base name, e.g. `hello_chain`. */
-  readonly chain: string;
-  readonly name: string;
-  readonly cls: TaskClass;
-  readonly file: string;
-  /** `<type>/<chain>/<name>`: unique. */
-  readonly ref: string;
-}
-
-/** Something discovery skipped, and why. */
-export interface DiscoveryProblem {
-  readonly path: string;
-  readonly reason: string;
-  readonly error?: SerializedError;
-}
 
 /**
  * What discovery found: tasks by reference, what it skipped, and the settings values each
@@ -52,6 +37,8 @@ export class Registry {
     readonly settings: ReadonlyMap<string, SettingsSchema> = new Map(),
     /** Each task class's settings values, or why it cannot run (classes without settings are absent). */
     private readonly taskSettings: ReadonlyMap<TaskClass, TaskSettings> = new Map(),
+    /** Every schedule the tasks declare that discovery could compile, by task reference then name. */
+    readonly schedules: readonly CompiledSchedule[] = [],
   ) {
     for (const t of [...tasks].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))) {
       this.#byRef.set(t.ref, t);
