@@ -1,5 +1,5 @@
 import type { AnyTask } from '../core/task';
-import { type TaskGraph, dagGraph, taskGraph, toDot } from '../dag/render';
+import { type TaskGraph, dagGraph, taskGraph } from '../dag/render';
 import type { RunRow, TaskRow } from '../store/types';
 import type { Runtime } from './runtime';
 
@@ -14,6 +14,4 @@ export async function rootGraph(rt: Runtime, root: AnyTask): Promise<TaskGraph> 
 }
 
 /** A graph as Graphviz DOT. */
-export function graphDot(graph: TaskGraph): string {
-  return toDot(graph);
-}
+export { toDot as graphDot } from '../dag/render';

@@ -2,7 +2,7 @@ import { checkComplete, outputKeys, taskFolder } from '../core/binding';
 import type { SerializedError } from '../core/errors';
 import type { RunState, TaskState } from '../core/states';
 import type { TaskStatus } from '../core/task-status';
-import { type AnyTask, construct } from '../core/task';
+import type { AnyTask } from '../core/task';
 import type { RunManager } from './runs';
 import type { Runtime } from './runtime';
 
@@ -79,7 +79,7 @@ async function taskOf(rt: Runtime, taskId: string, params: Record<string, unknow
     }
   }
   try {
-    const t = construct(found.cls, p);
+    const t = rt.instantiateFrom(found, p);
     return t.id === taskId ? t : undefined;
   } catch {
     return undefined;

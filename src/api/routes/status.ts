@@ -4,7 +4,6 @@ import { taskFolder } from '../../core/binding';
 import { assertSafeKey } from '../../core/target';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
-import { localTargetFile } from '../../runtime/target-files';
 import { TaskStatuses } from '../../runtime/task-status';
 import { methodNotAllowed } from '../errors';
 import { TASK_ID, baseUrl, fail, nameParam, send } from '../respond';
@@ -37,7 +36,8 @@ export function statusRouter(rt: Runtime, runs: RunManager): Router {
         fail('BAD_REQUEST', `bad target path ${JSON.stringify(key)}`);
       }
       if (parts[0] !== 'chains' || parts.some((p) => p.startsWith('.'))) fail('NOT_FOUND', `no target ${key}`);
-      const path = localTargetFile(rt.store, key);
+      // Only local targets have a file here; on S3 clients download from presigned links.
+      const path = rt.store.localPath?.(key);
       if (path === undefined) fail('NOT_FOUND', 'targets are not on this server');
       if (!existsSync(path)) fail('NOT_FOUND', `no target ${key}`);
       res.sendFile(path, { dotfiles: 'deny' });
