@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { RunManager } from '../runtime/runs';
+import type { ScheduleRunner } from '../runtime/schedule-runner';
 import type { Runtime } from '../runtime/runtime';
 import { bearerAuth } from './auth';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
@@ -8,6 +9,7 @@ import { openApi } from './openapi';
 import { send } from './respond';
 import { chainsRouter } from './routes/chains';
 import { runsRouter } from './routes/runs';
+import { schedulesRouter } from './routes/schedules';
 import { statusRouter } from './routes/status';
 import { webUi } from './web';
 import type { Health } from './wire';
@@ -23,8 +25,15 @@ export interface AppOptions {
   webDist?: string;
 }
 
+/** What a server runs beside the app, which the routes answer about. */
+export interface ServerParts {
+  readonly runs: RunManager;
+  readonly schedules: ScheduleRunner;
+  readonly metrics: Metrics;
+}
+
 /** The Express app of a runtime: built from it, holding no global state. */
-export function createApp(rt: Runtime, runs: RunManager, metrics: Metrics, o: AppOptions = {}): Express {
+export function createApp(rt: Runtime, { runs, schedules, metrics }: ServerParts, o: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -66,6 +75,7 @@ export function createApp(rt: Runtime, runs: RunManager, metrics: Metrics, o: Ap
   api.use(chainsRouter(rt, runs));
   api.use(statusRouter(rt, runs));
   api.use(runsRouter(rt, runs));
+  api.use(schedulesRouter(rt, runs, schedules));
   app.use('/api', api);
   app.use(webUi(o.webDist));
   app.use(notFound);

@@ -48,6 +48,14 @@ export function openApi(rt: Runtime): Record<string, unknown> {
   paths['/api/runs/{id}/events'] = get('Server-sent events of a run');
   paths['/api/runs/{id}/cancel'] = { post: { summary: 'Cancel a run in flight', responses: { '200': { description: 'cancelled' }, ...errors(401, 404, 409) } } };
   paths['/api/runs/{id}/retry'] = { post: { summary: 'Run the failed part again', responses: { '202': { description: 'started' }, ...errors(401, 404, 409) } } };
+  paths['/api/schedules'] = get('Every schedule: its state (active, paused), next tick, last tick and last run');
+  paths['/api/schedules/{type}/{chain}/{task}/{name}/{action}'] = {
+    post: {
+      summary: 'Pause, resume or trigger a schedule now (the chain segment may be left out)',
+      parameters: [{ name: 'action', in: 'path', required: true, schema: { enum: ['pause', 'resume', 'trigger'] } }],
+      responses: { '200': { description: 'paused or resumed' }, '202': { description: 'triggered' }, ...errors(401, 404) },
+    },
+  };
   paths['/api/tasks/{type}/{chain}/{task}/{hash}/log'] = get("A task's log lines: live while it runs in this server, else the stored log", { parameters: [{ name: 'format', in: 'query', schema: { enum: ['text'] } }] });
   paths['/healthz'] = get('Health');
   paths['/metrics'] = get('Prometheus metrics');

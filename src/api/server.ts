@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
 import { settlesWithin } from '../core/deadline';
 import { optionsOf } from '../core/task';
+import type { Clock } from '../core/clock';
+import { systemClock } from '../runtime/clock';
 import { RunManager } from '../runtime/runs';
+import { ScheduleRunner } from '../runtime/schedule-runner';
 import type { Runtime } from '../runtime/runtime';
 import type { RunStore } from '../runtime/types';
 import { type AppOptions, createApp } from './app';
@@ -11,6 +14,8 @@ import { Metrics } from './metrics';
 export interface NectarServer {
   readonly server: Server;
   readonly runs: RunManager;
+  /** Fires the chains' schedules (started with the server). */
+  readonly schedules: ScheduleRunner;
   readonly port: number;
   /**
    * Stop: HTTP first, then runs in flight (cancelled and recorded with one server; left for
@@ -24,28 +29,48 @@ export interface NectarServer {
  * `nectar serve`: open the run store (marking runs a stopped server left in flight), build the
  * app over the runtime, and listen on loopback (or `host`).
  */
-export async function startServer(rt: Runtime, o: AppOptions & { port: number; host?: string; store?: RunStore }): Promise<NectarServer> {
+export interface ServerOptions extends AppOptions {
+  port: number;
+  host?: string;
+  store?: RunStore;
+  /** The clock schedules fire by (default: the system's). */
+  clock?: Clock;
+  /** Fire schedules (default true). */
+  schedules?: boolean;
+}
+
+export async function startServer(rt: Runtime, o: ServerOptions): Promise<NectarServer> {
   const store = o.store ?? rt.openRunStore();
   const runs = new RunManager(rt, store);
   await runs.recover();
+  const schedules = new ScheduleRunner({
+    schedules: rt.registry.schedules,
+    store,
+    clock: o.clock ?? systemClock,
+    logger: rt.logger,
+    fire: async (s, trigger, runId) => void (await runs.fire(s.task, () => s.paramsAt(new Date(trigger.tick)), trigger, runId)),
+  });
   const queues = (): string[] => ['default', ...rt.registry.tasks.map((t) => optionsOf(t.cls).queue)];
   const metrics = new Metrics(rt.events, () => runs.activeCount, rt.config.redisUrl ? () => rt.distributed().counts(queues()) : undefined);
-  const app = createApp(rt, runs, metrics, o);
+  const app = createApp(rt, { runs, schedules, metrics }, o);
   const server = await new Promise<Server>((res, rej) => {
     const s = app.listen(o.port, o.host ?? '127.0.0.1', (err?: Error) => (err ? rej(err) : res(s)));
     s.once('error', rej);
   });
   const housekeeping = rt.startHousekeeping();
+  if (o.schedules !== false) await schedules.start();
   const addr = server.address();
   return {
     server,
     runs,
+    schedules,
     port: typeof addr === 'object' && addr ? addr.port : o.port,
     async close(graceMs = 10_000) {
       await new Promise<void>((res) => {
         server.close(() => res());
         server.closeAllConnections();
       });
+      await settlesWithin(schedules.stop(), 2000);
       await settlesWithin(runs.close(), graceMs);
       await housekeeping?.stop();
       metrics.close();

@@ -131,6 +131,57 @@ export interface RunSummary {
   error: SerializedError | null;
   /** The server stopped while the run was in flight. */
   interrupted: boolean;
+  /** What started it when not a direct request (a schedule's tick); null for API and CLI runs. */
+  trigger: RunTriggerJson | null;
+  /** A SKIPPED tick whose task was running already: the run it joined. */
+  joined: string | null;
+  url: string;
+}
+
+/** What started a run. Times are epoch milliseconds. */
+export interface RunTriggerJson {
+  kind: 'schedule';
+  schedule: string;
+  /** The tick's instant; for a trigger-now, when it was asked. */
+  tick: number;
+  /** Started by "trigger now", not by the clock. */
+  manual: boolean;
+  /** For people: `schedule nightly`, `schedule nightly (triggered by hand)`. */
+  label: string;
+}
+
+/** One schedule with its state (`GET /api/schedules`). Times are epoch milliseconds. */
+export interface ScheduleSummary {
+  /** `<type>/<chain>/<Task>/<name>`: what the pause, resume and trigger URLs name. */
+  key: string;
+  /** The task's reference, `type/chain/Task`. */
+  task: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  catchup: 'all' | 'latest' | 'none';
+  max_catchup: number;
+  state: 'active' | 'paused';
+  /** The next tick it will fire; null while paused (or when it never fires again). */
+  next_tick: number | null;
+  /** The last tick fired (by the clock). */
+  last_tick: number | null;
+  /** The run the last tick (or trigger-now) made, with its state now; null before the first. */
+  last_run: { run_id: string; state: RunState; url: string } | null;
+  /** POST these: `pause`, `resume`, `trigger`. */
+  actions: { pause: string; resume: string; trigger: string };
+}
+
+/** `GET /api/schedules`. */
+export interface ScheduleList {
+  schedules: ScheduleSummary[];
+}
+
+/** `POST .../trigger`: the run the trigger made (it may be SKIPPED: the task was complete). */
+export interface ScheduleTriggered {
+  schedule: ScheduleSummary;
+  run_id: string;
+  state: RunState;
   url: string;
 }
 

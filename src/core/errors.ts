@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   BAD_CONFIG: { status: 500, doc: 'a configuration variable has a bad value' },
   USAGE: { status: 400, doc: 'a command was used wrongly' },
   RUN_NOT_FOUND: { status: 404, doc: 'no run has that id' },
+  UNKNOWN_SCHEDULE: { status: 404, doc: 'no task declares a schedule of that name' },
   RUN_ACTIVE: { status: 409, doc: 'the run is still in flight' },
   RUN_SUCCEEDED: { status: 409, doc: 'the run succeeded: nothing to retry' },
   RUN_NOT_ACTIVE: { status: 409, doc: 'the run is not in flight: nothing to cancel' },

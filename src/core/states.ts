@@ -12,7 +12,8 @@ import type { SerializedError } from './errors';
 export const TASK_STATES = ['PENDING', 'QUEUED', 'RUNNING', 'DONE', 'FAILED', 'UPSTREAM_FAILED', 'CANCELLED'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
-export const RUN_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+/** SKIPPED: a run recorded for a schedule's tick whose task was already complete (or already running): nothing ran. */
+export const RUN_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
 /** States a task never leaves within one run. */
@@ -26,7 +27,7 @@ export const NOT_STARTED_TASK_STATES = ['PENDING', 'QUEUED'] as const satisfies 
 /** A run that has not ended. */
 export const ACTIVE_RUN_STATES = ['QUEUED', 'RUNNING'] as const satisfies readonly RunState[];
 /** A run that has ended. */
-export const FINISHED_RUN_STATES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const satisfies readonly RunState[];
+export const FINISHED_RUN_STATES = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const satisfies readonly RunState[];
 
 const has = <S extends string>(set: readonly S[], s: string): s is S => (set as readonly string[]).includes(s);
 

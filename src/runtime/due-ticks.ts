@@ -16,6 +16,8 @@ export interface DueTicks {
   readonly dropped: number;
   /** The next tick after `now`: when to look again. */
   readonly next: Date | undefined;
+  /** The latest tick at or before `now` looked at, fired or not: the cursor can move past it. */
+  readonly last: Date | undefined;
 }
 
 /** A tick this late is still "on time" (the runner woke a little after it), not a missed one. */
@@ -38,6 +40,7 @@ export function dueTicks(s: TickSource, from: Date, now: Date): DueTicks {
   let dropped = 0;
   let t = s.next(from);
   let scanned = 0;
+  let last: Date | undefined;
   while (t !== undefined && t.getTime() <= now.getTime()) {
     if (++scanned > MAX_SCAN && now.getTime() - t.getTime() > ON_TIME_MS) {
       // Too many to look at one by one: the rest of the missed ones are dropped uncounted,
@@ -45,6 +48,7 @@ export function dueTicks(s: TickSource, from: Date, now: Date): DueTicks {
       t = s.next(new Date(now.getTime() - ON_TIME_MS));
       continue;
     }
+    last = t;
     if (now.getTime() - t.getTime() <= ON_TIME_MS) onTime.push(t);
     else missed.push(t);
     t = s.next(t);
@@ -66,5 +70,5 @@ export function dueTicks(s: TickSource, from: Date, now: Date): DueTicks {
     }
   }
   dropped += missed.length - caught.length;
-  return { fire: [...caught, ...onTime], dropped, next: t };
+  return { fire: [...caught, ...onTime], dropped, next: t, last };
 }

@@ -5,7 +5,7 @@ import { ACTIVE_RUN_STATES, isActiveRun } from '../core/states';
 import type { AnyTask } from '../core/task';
 import type { DiscoveredTask } from '../discovery/registry';
 import type { RunResult } from '../scheduler/scheduler';
-import type { RunRow, RunStore } from '../store/types';
+import type { RunRow, RunStore, RunTrigger } from '../store/types';
 import { LiveLogs } from './live-logs';
 import { Recorder } from './recorder';
 import type { Runtime } from './runtime';
@@ -151,6 +151,36 @@ export class RunManager {
     return { task, found, runId: await this.#start(task, found), created: true, complete: false };
   }
 
+  /**
+   * Start the run of a trigger (a schedule's tick) under an id chosen beforehand. Every tick
+   * leaves a run behind: one whose task is complete, or already running, is recorded as a
+   * SKIPPED run (with the run it would have joined), one whose parameters are refused as a
+   * FAILED run saying why.
+   */
+  async fire(found: DiscoveredTask, params: () => Readonly<Record<string, unknown>>, trigger: RunTrigger, runId: string): Promise<RunRow> {
+    const now = Date.now();
+    const ended = async (row: RunRow): Promise<RunRow> => {
+      await this.store.putRun(row);
+      return row;
+    };
+    let task: AnyTask;
+    try {
+      task = this.rt.instantiateFrom(found, params());
+    } catch (err) {
+      return ended({ id: runId, rootTaskId: found.ref, ref: found.ref, params: {}, state: 'FAILED', createdAt: now, endedAt: now, error: serializeError(err), trigger });
+    }
+    const skipped = (joined?: string): Promise<RunRow> =>
+      ended({ id: runId, rootTaskId: task.id, ref: found.ref, params: task.params, state: 'SKIPPED', createdAt: now, endedAt: now, trigger, ...(joined ? { joined } : {}) });
+    const running = this.#byRoot.get(task.id);
+    if (running) return skipped(running);
+    const [complete] = await checkComplete([task], this.rt.store);
+    const again = this.#byRoot.get(task.id);
+    if (again) return skipped(again);
+    if (complete) return skipped();
+    await this.#start(task, found, undefined, { id: runId, trigger });
+    return this.#active.get(runId)?.run ?? { id: runId, rootTaskId: task.id, ref: found.ref, params: task.params, state: 'QUEUED', createdAt: now, trigger };
+  }
+
   /** Run the same root again (after a failure or cancel): complete tasks are skipped, so it resumes. */
   async retry(runId: string): Promise<Submitted> {
     const run = await this.store.getRun(runId);
@@ -168,11 +198,11 @@ export class RunManager {
     return true;
   }
 
-  /** Start a run of a root task; `adopt`: carry on a run another server left (same id). */
-  async #start(task: AnyTask, found: DiscoveredTask, adopt?: RunRow): Promise<string> {
+  /** Start a run of a root task; `adopt`: carry on a run another server left (same id); `as`: its id and trigger. */
+  async #start(task: AnyTask, found: DiscoveredTask, adopt?: RunRow, as?: { id: string; trigger: RunTrigger }): Promise<string> {
     const run: RunRow = adopt
       ? { ...adopt, owner: this.rt.serverId }
-      : { id: randomUUID(), rootTaskId: task.id, ref: found.ref, params: task.params, state: 'QUEUED', createdAt: Date.now(), owner: this.rt.serverId };
+      : { id: as?.id ?? randomUUID(), rootTaskId: task.id, ref: found.ref, params: task.params, state: 'QUEUED', createdAt: Date.now(), owner: this.rt.serverId, ...(as ? { trigger: as.trigger } : {}) };
     const abort = new AbortController();
     this.#byRoot.set(task.id, run.id);
     this.recorder.track(run);

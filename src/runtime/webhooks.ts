@@ -19,6 +19,7 @@ export function eventOf(state: RunState): WebhookEvent | undefined {
       return 'run:cancelled';
     case 'QUEUED':
     case 'RUNNING':
+    case 'SKIPPED':
       return undefined;
     default: {
       const never: never = state;

@@ -1,6 +1,6 @@
 import { RUN_STATES, type RunState, TASK_STATES, type TaskState } from '../core/states';
-import type { RunRow, TaskRow } from './types';
-import { isObject, toCounts, toError, toParams } from './rows';
+import type { RunRow, ScheduleState, TaskRow } from './types';
+import { isObject, toCounts, toError, toParams, toTrigger } from './rows';
 
 /** How the Redis run store keeps rows: JSON text, checked field by field when read back (another version may have written it). */
 
@@ -34,6 +34,9 @@ export function runFromJson(text: string | null | undefined, owner: string | nul
   if (counts !== undefined) run.counts = counts;
   if (typeof o.interrupted === 'boolean') run.interrupted = o.interrupted;
   if (owner !== null && owner !== undefined) run.owner = owner;
+  const trigger = toTrigger(o.trigger);
+  if (trigger !== undefined) run.trigger = trigger;
+  if (isStr(o.joined)) run.joined = o.joined;
   return run;
 }
 
@@ -51,4 +54,14 @@ export function taskFromJson(text: string | null | undefined): TaskRow | undefin
   const error = toError(o.error);
   if (error !== undefined) row.error = error;
   return row;
+}
+
+/** A schedule's hash back to its state; undefined without a cursor. */
+export function scheduleFromHash(key: string, h: Record<string, string>): ScheduleState | undefined {
+  const cursor = Number(h.cursor);
+  if (h.cursor === undefined || !Number.isFinite(cursor)) return undefined;
+  const s: ScheduleState = { key, paused: h.paused === '1', cursor, updatedAt: Number(h.updatedAt) || cursor };
+  if (h.lastTick !== undefined && Number.isFinite(Number(h.lastTick))) s.lastTick = Number(h.lastTick);
+  if (h.lastRunId !== undefined) s.lastRunId = h.lastRunId;
+  return s;
 }

@@ -17,6 +17,9 @@ const FILES = {
   nectarInterrupt: 'interrupt',
   nectarLiveOwners: 'live-owners',
   nectarClaim: 'claim',
+  nectarScheduleInit: 'schedule-init',
+  nectarScheduleClaim: 'schedule-claim',
+  nectarSchedulePause: 'schedule-pause',
 } as const;
 type Command = keyof typeof FILES;
 
@@ -90,6 +93,29 @@ export interface RunScripts {
   liveOwners(keys: { owners: string }, args: { ownerPrefix: string }): Promise<string[]>;
   /** True if the run is now `owner`'s. */
   claim(keys: { run: string }, args: { owner: string; ownerPrefix: string }): Promise<boolean>;
+  /** The schedule's hash, created (cursor at `now`) if missing. */
+  scheduleInit(keys: ScheduleKeys, args: { key: string; now: number }): Promise<Record<string, string>>;
+  /** True if the tick was claimed. */
+  scheduleClaim(keys: ScheduleKeys, args: { key: string; tick: number; now: number; runId?: string | undefined }): Promise<boolean>;
+  /** The schedule's hash after the change. */
+  schedulePause(keys: ScheduleKeys, args: { key: string; paused: boolean; now: number }): Promise<Record<string, string>>;
+}
+
+/** A schedule's hash and the set of every schedule key. */
+export interface ScheduleKeys {
+  schedule: string;
+  schedules: string;
+}
+
+/** HGETALL's flat reply as an object. */
+function pairs(reply: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(reply)) return out;
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    const [k, v] = [reply[i], reply[i + 1]];
+    if (typeof k === 'string' && typeof v === 'string') out[k] = v;
+  }
+  return out;
 }
 
 /** Define the scripts on `redis` and return their wrappers. */
@@ -123,6 +149,15 @@ export function runScripts(redis: Redis): RunScripts {
     },
     async claim(k, a) {
       return (await call('nectarClaim', [k.run], [a.owner, a.ownerPrefix])) === 1;
+    },
+    async scheduleInit(k, a) {
+      return pairs(await call('nectarScheduleInit', [k.schedule, k.schedules], [a.key, String(a.now)]));
+    },
+    async scheduleClaim(k, a) {
+      return (await call('nectarScheduleClaim', [k.schedule, k.schedules], [a.key, String(a.tick), String(a.now), a.runId ?? ''])) === 1;
+    },
+    async schedulePause(k, a) {
+      return pairs(await call('nectarSchedulePause', [k.schedule, k.schedules], [a.key, a.paused ? '1' : '0', String(a.now)]));
     },
   };
 }

@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { RUN_STATES, type RunState, isActiveRun, isNotStarted } from '../core/states';
-import type { RunQuery, RunRow, RunStore, TaskRow } from './types';
+import type { RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt } from './rows';
-import { isStr, runFromJson, runJson, taskFromJson } from './redis-rows';
+import { isStr, runFromJson, runJson, scheduleFromHash, taskFromJson } from './redis-rows';
 import { type RunScripts, runScripts, type TaskRewrite } from './redis-scripts';
 
 /** Task rows per script call: a 5,000-row batch is 10 calls sent back to back (one round trip), none blocking Redis for long. */
@@ -28,6 +28,8 @@ function keys(p: string) {
     taskSeq: `${p}:runs:task-seq`,
     owners: `${p}:runs:owners`,
     ownerPrefix: `${p}:runs:owner:`,
+    schedule: (key: string) => `${p}:schedule:${key}`,
+    schedules: `${p}:schedules`,
   };
 }
 
@@ -164,6 +166,34 @@ export class RedisRunStore implements RunStore {
 
   async claimRun(runId: string, owner: string): Promise<boolean> {
     return this.scripts.claim({ run: this.k.run(runId) }, { owner, ownerPrefix: this.k.ownerPrefix });
+  }
+
+  async listSchedules(): Promise<ScheduleState[]> {
+    const keys = (await this.redis.smembers(this.k.schedules)).sort();
+    const hashes = await Promise.all(keys.map((key) => this.redis.hgetall(this.k.schedule(key))));
+    return keys.map((key, i) => scheduleFromHash(key, hashes[i] ?? {})).filter((s): s is ScheduleState => s !== undefined);
+  }
+
+  async initSchedule(key: string, now: number): Promise<ScheduleState> {
+    return this.#schedule(key, await this.scripts.scheduleInit(this.#scheduleKeys(key), { key, now }));
+  }
+
+  async claimTick(key: string, tick: number, now: number, runId?: string): Promise<boolean> {
+    return this.scripts.scheduleClaim(this.#scheduleKeys(key), { key, tick, now, runId });
+  }
+
+  async setPaused(key: string, paused: boolean, now: number): Promise<ScheduleState> {
+    return this.#schedule(key, await this.scripts.schedulePause(this.#scheduleKeys(key), { key, paused, now }));
+  }
+
+  #scheduleKeys(key: string): { schedule: string; schedules: string } {
+    return { schedule: this.k.schedule(key), schedules: this.k.schedules };
+  }
+
+  #schedule(key: string, h: Record<string, string>): ScheduleState {
+    const s = scheduleFromHash(key, h);
+    if (!s) throw new Error(`the schedule state of ${key} in Redis is not one nectar wrote (no cursor)`);
+    return s;
   }
 
   /**

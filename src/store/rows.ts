@@ -1,6 +1,7 @@
 import type { SerializedError } from '../core/errors';
 import type { Json } from '../core/identity';
 import { TASK_STATES, type TaskState } from '../core/states';
+import type { RunTrigger } from './types';
 
 /** What both run stores share when they turn stored JSON back into rows. */
 
@@ -18,6 +19,12 @@ export function toCounts(v: unknown): Partial<Record<TaskState, number>> | undef
   const out: Partial<Record<TaskState, number>> = {};
   for (const [k, n] of Object.entries(v)) if (TASK_STATES.some((s) => s === k) && typeof n === 'number') out[k as TaskState] = n;
   return out;
+}
+
+/** A stored trigger back to its type; undefined when it is not one this version knows. */
+export function toTrigger(v: unknown): RunTrigger | undefined {
+  if (!isObject(v) || v.kind !== 'schedule' || typeof v.schedule !== 'string' || typeof v.tick !== 'number') return undefined;
+  return { kind: 'schedule', schedule: v.schedule, tick: v.tick, ...(v.manual === true ? { manual: true } : {}) };
 }
 
 /** A paging number: whole, within bounds, the fallback when absent. */

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ACTIVE_RUN_STATES, NOT_STARTED_TASK_STATES, type RunState, type TaskState } from '../core/states';
-import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, toCounts, toError, toParams } from './rows';
-import type { RunQuery, RunRow, RunStore, TaskRow } from './types';
+import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, toCounts, toError, toParams, toTrigger } from './rows';
+import type { RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
 
 const SCHEMA_VERSION = 1;
 
@@ -23,6 +23,10 @@ CREATE TABLE IF NOT EXISTS tasks (
   PRIMARY KEY (run_id, task_id)
 );
 CREATE INDEX IF NOT EXISTS tasks_task_updated ON tasks (task_id, updated_seq);
+CREATE TABLE IF NOT EXISTS schedules (
+  key TEXT PRIMARY KEY, paused INTEGER NOT NULL, cursor INTEGER NOT NULL, last_tick INTEGER,
+  last_run_id TEXT, updated_at INTEGER NOT NULL
+);
 `;
 
 /** A constant list of states as SQL literals (`'QUEUED', 'RUNNING'`): the names hold no quote. */
@@ -31,14 +35,15 @@ const ACTIVE_RUNS = sqlList(ACTIVE_RUN_STATES);
 /** Tasks of an interrupted run that never started (PENDING, QUEUED): unfinished and not RUNNING. */
 const NOT_STARTED = sqlList(NOT_STARTED_TASK_STATES);
 
-const RUN_COLS = 'id, root_task_id, ref, params, state, created_at, started_at, ended_at, error, counts, interrupted, owner';
+const RUN_COLS = 'id, root_task_id, ref, params, state, created_at, started_at, ended_at, error, counts, interrupted, owner, trigger, joined';
 const TASK_COLS = 'run_id, task_id, name, params, state, skipped, attempts, started_at, ended_at, error, deps';
 
 interface RunRec {
   id: string; root_task_id: string; ref: string; params: string; state: string; created_at: number;
   started_at: number | null; ended_at: number | null; error: string | null; counts: string | null; interrupted: number | null;
-  owner: string | null;
+  owner: string | null; trigger: string | null; joined: string | null;
 }
+interface ScheduleRec { key: string; paused: number; cursor: number; last_tick: number | null; last_run_id: string | null; updated_at: number }
 interface TaskRec {
   run_id: string; task_id: string; name: string; params: string; state: string; skipped: number; attempts: number;
   started_at: number | null; ended_at: number | null; error: string | null; deps: string;
@@ -69,7 +74,17 @@ function runFromRec(r: RunRec): RunRow {
   if (counts !== undefined) run.counts = counts;
   if (r.interrupted !== null) run.interrupted = r.interrupted !== 0;
   if (r.owner !== null) run.owner = r.owner;
+  const trigger = toTrigger(parse(r.trigger));
+  if (trigger !== undefined) run.trigger = trigger;
+  if (r.joined !== null) run.joined = r.joined;
   return run;
+}
+
+function scheduleFromRec(r: ScheduleRec): ScheduleState {
+  const s: ScheduleState = { key: r.key, paused: r.paused !== 0, cursor: r.cursor, updatedAt: r.updated_at };
+  if (r.last_tick !== null) s.lastTick = r.last_tick;
+  if (r.last_run_id !== null) s.lastRunId = r.last_run_id;
+  return s;
 }
 
 function taskFromRec(r: TaskRec): TaskRow {
@@ -91,7 +106,7 @@ function taskFromRec(r: TaskRec): TaskRow {
  */
 function addMissingColumns(db: Database.Database): void {
   const have = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all().map((c) => c.name));
-  if (!have.has('owner')) db.exec('ALTER TABLE runs ADD COLUMN owner TEXT');
+  for (const col of ['owner', 'trigger', 'joined']) if (!have.has(col)) db.exec(`ALTER TABLE runs ADD COLUMN ${col} TEXT`);
 }
 
 /** Every statement the store runs, prepared once at open. */
@@ -124,6 +139,20 @@ function prepare(db: Database.Database) {
     failRuns: db.prepare<{ now: number; error: string }, { id: string }>(
       `UPDATE runs SET state = 'FAILED', interrupted = 1, ended_at = @now, error = @error
        WHERE state IN (${ACTIVE_RUNS}) RETURNING id`,
+    ),
+    listSchedules: db.prepare<[], ScheduleRec>('SELECT * FROM schedules ORDER BY key'),
+    getSchedule: db.prepare<[string], ScheduleRec>('SELECT * FROM schedules WHERE key = ?'),
+    initSchedule: db.prepare<{ key: string; now: number }>('INSERT INTO schedules (key, paused, cursor, updated_at) VALUES (@key, 0, @now, @now) ON CONFLICT(key) DO NOTHING'),
+    claimTick: db.prepare<{ key: string; tick: number; now: number; run: string | null }>(
+      `UPDATE schedules SET cursor = @tick, updated_at = @now,
+         last_tick = CASE WHEN @run IS NULL THEN last_tick ELSE @tick END,
+         last_run_id = CASE WHEN @run IS NULL THEN last_run_id ELSE @run END
+       WHERE key = @key AND paused = 0 AND cursor < @tick`,
+    ),
+    setPaused: db.prepare<{ key: string; paused: number; now: number }>(
+      `UPDATE schedules SET paused = @paused, updated_at = @now,
+         cursor = CASE WHEN @paused = 0 AND cursor < @now THEN @now ELSE cursor END
+       WHERE key = @key`,
     ),
   };
 }
@@ -186,7 +215,7 @@ export class SqliteRunStore implements RunStore {
       id: run.id, root_task_id: run.rootTaskId, ref: run.ref, params: JSON.stringify(run.params), state: run.state,
       created_at: run.createdAt, started_at: run.startedAt ?? null, ended_at: run.endedAt ?? null,
       error: json(run.error), counts: json(run.counts), interrupted: run.interrupted === undefined ? null : run.interrupted ? 1 : 0,
-      owner: run.owner ?? null,
+      owner: run.owner ?? null, trigger: json(run.trigger), joined: run.joined ?? null,
     });
   }
 
@@ -219,6 +248,26 @@ export class SqliteRunStore implements RunStore {
 
   async markInterrupted(now: number): Promise<string[]> {
     return this.interrupt(now);
+  }
+
+  async listSchedules(): Promise<ScheduleState[]> {
+    return this.stmts.listSchedules.all().map(scheduleFromRec);
+  }
+
+  async initSchedule(key: string, now: number): Promise<ScheduleState> {
+    this.stmts.initSchedule.run({ key, now });
+    return scheduleFromRec(this.stmts.getSchedule.get(key) as ScheduleRec);
+  }
+
+  async claimTick(key: string, tick: number, now: number, runId?: string): Promise<boolean> {
+    this.stmts.initSchedule.run({ key, now: tick - 1 });
+    return this.stmts.claimTick.run({ key, tick, now, run: runId ?? null }).changes === 1;
+  }
+
+  async setPaused(key: string, paused: boolean, now: number): Promise<ScheduleState> {
+    this.stmts.initSchedule.run({ key, now });
+    this.stmts.setPaused.run({ key, paused: paused ? 1 : 0, now });
+    return scheduleFromRec(this.stmts.getSchedule.get(key) as ScheduleRec);
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,42 @@ export interface RunRow {
    * that stopped, and may be marked interrupted or claimed by another.
    */
   owner?: string;
+  /** What started it, when not a caller of the API or CLI: a schedule's tick (or its "trigger now"). */
+  trigger?: RunTrigger;
+  /** A SKIPPED run of a tick whose task was already running: the run it would have joined. */
+  joined?: string;
+}
+
+/** What started a run other than a direct request. */
+export type RunTrigger = {
+  readonly kind: 'schedule';
+  /** The schedule's name (the task is the run's `ref`). */
+  readonly schedule: string;
+  /** The tick's instant (epoch ms); for a trigger-now, when it was asked. */
+  readonly tick: number;
+  /** Started by "trigger now", not by the clock. */
+  readonly manual?: boolean;
+};
+
+/**
+ * A schedule's state, kept with the runs so that it survives restarts and every server
+ * sharing the store sees the same. `key` is `<task ref>/<schedule name>`.
+ */
+export interface ScheduleState {
+  readonly key: string;
+  paused: boolean;
+  /**
+   * Ticks at or before this instant (epoch ms) are dealt with: fired, or let go by the
+   * catch-up policy. The last tick fired, or when the schedule was first seen or resumed (a
+   * new or resumed schedule does not fire its past).
+   */
+  cursor: number;
+  /** The last tick fired (epoch ms). */
+  lastTick?: number;
+  /** The run the last tick fired made (started, skipped or refused). */
+  lastRunId?: string;
+  /** When this state last changed (epoch ms). */
+  updatedAt: number;
 }
 
 /** One task within one run. */
@@ -84,5 +120,22 @@ export interface RunStore {
    * owner that is not live can itself be taken over at once.
    */
   claimRun?(runId: string, owner: string): Promise<boolean>;
+  /** Every schedule state recorded, by key. */
+  listSchedules(): Promise<ScheduleState[]>;
+  /** The state of a schedule, created with `cursor = now` (not paused) when it has none yet. */
+  initSchedule(key: string, now: number): Promise<ScheduleState>;
+  /**
+   * Claim a tick, atomically: if the schedule is not paused and its cursor is before `tick`,
+   * move the cursor to `tick` and return true, else false. Of several servers trying the same
+   * tick, one wins: this is what fires each tick once. With `runId` the tick is fired (it
+   * becomes `lastTick`, and `lastRunId` that run); without, the cursor only moves past ticks
+   * let go. A schedule with no state is created by the claim.
+   */
+  claimTick(key: string, tick: number, now: number, runId?: string): Promise<boolean>;
+  /**
+   * Pause or resume. Resuming moves the cursor to `now` if it is before: ticks that fell
+   * while paused are not fired. Returns the new state (created when missing).
+   */
+  setPaused(key: string, paused: boolean, now: number): Promise<ScheduleState>;
   close(): Promise<void>;
 }

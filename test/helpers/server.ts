@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import pino from 'pino';
-import type { AppOptions } from '../../src/api/app';
-import { type NectarServer, startServer } from '../../src/api/server';
+import { type NectarServer, type ServerOptions, startServer } from '../../src/api/server';
 import { loadConfig } from '../../src/runtime/config';
 import { Runtime } from '../../src/runtime/runtime';
 
 /** A real server on a free loopback port, over a chains folder and a temp target root and database. */
-export async function startTestServer(chains: string, dir: string, env: Record<string, string> = {}, app: AppOptions = {}): Promise<{ srv: NectarServer; base: string; rt: Runtime }> {
+export async function startTestServer(chains: string, dir: string, env: Record<string, string> = {}, app: Omit<ServerOptions, 'port'> = {}): Promise<{ srv: NectarServer; base: string; rt: Runtime }> {
   const config = loadConfig({ NECTAR_CHAINS: chains, NECTAR_TARGETS: join(dir, 'targets'), NECTAR_DB: join(dir, 'nectar.db'), ...env });
   const rt = new Runtime({ config, logger: pino({ level: 'silent' }) });
   const srv = await startServer(rt, { ...app, port: 0, ...(config.apiToken ? { token: config.apiToken } : {}) });

@@ -2,6 +2,7 @@ import dc from 'node:diagnostics_channel';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisRunStore } from '../../src/store/redis';
+import { scheduleStateContract } from '../contract/schedule-state-contract';
 import { runRow as run, runStoreContract, taskRow as task } from '../contract/run-store-contract';
 import { haveRedis, redisCli, startRedis, type TestRedis } from '../helpers/redis';
 import { rmDir, tempDir, writeChains } from '../helpers/runtime';
@@ -58,6 +59,11 @@ maybe('RedisRunStore', () => {
   });
 
   runStoreContract('RedisRunStore', async () => {
+    const store = openStore();
+    return { store, cleanup: () => store.close() };
+  });
+
+  scheduleStateContract('RedisRunStore', async () => {
     const store = openStore();
     return { store, cleanup: () => store.close() };
   });

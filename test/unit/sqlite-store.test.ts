@@ -5,12 +5,25 @@ import Database from 'better-sqlite3';
 import { SqliteRunStore } from '../../src/store/sqlite';
 import type { RunRow, TaskRow } from '../../src/store/types';
 import { runRow, runStoreContract, taskRow } from '../contract/run-store-contract';
+import { scheduleStateContract } from '../contract/schedule-state-contract';
 import { REPO, rmDir, tempDir } from '../helpers/runtime';
 
 const run = runRow;
 const task = taskRow;
 
 runStoreContract('SqliteRunStore', async () => {
+  const dir = tempDir('nectar-sqlite-contract-');
+  const store = new SqliteRunStore(join(dir, 'runs.db'));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmDir(dir);
+    },
+  };
+});
+
+scheduleStateContract('SqliteRunStore', async () => {
   const dir = tempDir('nectar-sqlite-contract-');
   const store = new SqliteRunStore(join(dir, 'runs.db'));
   return {

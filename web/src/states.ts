@@ -25,6 +25,7 @@ const RUN_LOOK: Record<RunState, StateLook> = {
   SUCCEEDED: { label: 'succeeded', symbol: '✓' },
   FAILED: { label: 'failed', symbol: '✗' },
   CANCELLED: { label: 'cancelled', symbol: '■' },
+  SKIPPED: { label: 'skipped, already complete', symbol: '↷' },
 };
 
 export function taskLook(s: TaskState): StateLook {

@@ -8,7 +8,8 @@ import type { Runtime } from '../../runtime/runtime';
 import type { RunRow, TaskRow } from '../../runtime/types';
 import { methodNotAllowed } from '../errors';
 import { baseUrl, fail, send } from '../respond';
-import type { Graph, RetryAnswer, RunDetail, RunEvents, RunNode, RunPage, RunSummary } from '../wire';
+import { nodeJson, runJson } from '../run-json';
+import type { Graph, RetryAnswer, RunDetail, RunEvents, RunPage, RunSummary } from '../wire';
 
 const RUN_ID = /^[0-9a-f-]{36}$/;
 
@@ -18,45 +19,6 @@ function intQuery(req: Request, key: string, def: number, min: number, max: numb
   const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) fail('BAD_REQUEST', `'${key}' must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`, { param: key });
   return n;
-}
-
-/** started_at, ended_at and duration_ms of anything with optional start and end times. */
-function timing(x: { startedAt?: number; endedAt?: number }): Pick<RunSummary, 'started_at' | 'ended_at' | 'duration_ms'> {
-  return {
-    started_at: x.startedAt ?? null,
-    ended_at: x.endedAt ?? null,
-    duration_ms: x.startedAt !== undefined && x.endedAt !== undefined ? x.endedAt - x.startedAt : null,
-  };
-}
-
-function runJson(run: RunRow, base: string): RunSummary {
-  return {
-    run_id: run.id,
-    task_id: run.rootTaskId,
-    task: run.ref,
-    params: run.params,
-    state: run.state,
-    created_at: run.createdAt,
-    ...timing(run),
-    counts: run.counts ?? null,
-    error: run.error ?? null,
-    interrupted: run.interrupted ?? false,
-    url: `${base}/api/runs/${run.id}`,
-  };
-}
-
-function nodeJson(t: TaskRow): RunNode {
-  return {
-    task_id: t.taskId,
-    name: t.name,
-    params: t.params,
-    state: t.state,
-    skipped: t.skipped,
-    attempts: t.attempts,
-    ...timing(t),
-    error: t.error ?? null,
-    deps: t.deps,
-  };
 }
 
 /** Run history, one run's DAG (also as DOT), live events, cancel and retry. */

@@ -1,0 +1,50 @@
+import type { RunRow, RunTrigger, TaskRow } from '../runtime/types';
+import type { RunNode, RunSummary, RunTriggerJson } from './wire';
+
+/** How runs and their tasks are answered (`GET /api/runs`, a run's detail, its live snapshot). */
+
+export function triggerJson(t: RunTrigger): RunTriggerJson {
+  return { kind: t.kind, schedule: t.schedule, tick: t.tick, manual: t.manual === true, label: `schedule ${t.schedule}${t.manual ? ' (triggered by hand)' : ''}` };
+}
+
+/** started_at, ended_at and duration_ms of anything with optional start and end times. */
+function timing(x: { startedAt?: number; endedAt?: number }): Pick<RunSummary, 'started_at' | 'ended_at' | 'duration_ms'> {
+  return {
+    started_at: x.startedAt ?? null,
+    ended_at: x.endedAt ?? null,
+    duration_ms: x.startedAt !== undefined && x.endedAt !== undefined ? x.endedAt - x.startedAt : null,
+  };
+}
+
+export function runJson(run: RunRow, base: string): RunSummary {
+  return {
+    run_id: run.id,
+    task_id: run.rootTaskId,
+    task: run.ref,
+    params: run.params,
+    state: run.state,
+    created_at: run.createdAt,
+    ...timing(run),
+    counts: run.counts ?? null,
+    error: run.error ?? null,
+    interrupted: run.interrupted ?? false,
+    trigger: run.trigger ? triggerJson(run.trigger) : null,
+    joined: run.joined ?? null,
+    url: `${base}/api/runs/${run.id}`,
+  };
+}
+
+export function nodeJson(t: TaskRow): RunNode {
+  return {
+    task_id: t.taskId,
+    name: t.name,
+    params: t.params,
+    state: t.state,
+    skipped: t.skipped,
+    attempts: t.attempts,
+    ...timing(t),
+    error: t.error ?? null,
+    deps: t.deps,
+  };
+}
+

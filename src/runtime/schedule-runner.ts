@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock, ClockTimer } from '../core/clock';
+import { NectarError } from '../core/errors';
+import type { CompiledSchedule } from '../discovery/schedules';
+import type { RunStore, RunTrigger, ScheduleState } from '../store/types';
+import { dueTicks } from './due-ticks';
+
+/** Start (or record) the run of a tick under `runId`: the tick is already claimed. */
+export type FireTick = (s: CompiledSchedule, trigger: RunTrigger, runId: string) => Promise<void>;
+
+export interface ScheduleRunnerDeps {
+  readonly schedules: readonly CompiledSchedule[];
+  readonly store: Pick<RunStore, 'listSchedules' | 'initSchedule' | 'claimTick' | 'setPaused'>;
+  readonly fire: FireTick;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /**
+   * The longest sleep between two looks at the stored states, even with no tick due: a pause
+   * or resume made by another server (or the CLI) is seen within this. Default 30 s.
+   */
+  readonly refreshMs?: number;
+}
+
+/** A schedule with its stored state, as `GET /api/schedules` shows it. */
+export interface ScheduleView {
+  readonly schedule: CompiledSchedule;
+  readonly key: string;
+  readonly state: ScheduleState;
+  /** The next tick it will fire; undefined while paused or when it never fires again. */
+  readonly next: Date | undefined;
+}
+
+/** The key of a schedule's stored state: `<task ref>/<schedule name>`. */
+export const scheduleKey = (s: Pick<CompiledSchedule, 'ref' | 'name'>): string => `${s.ref}/${s.name}`;
+
+/**
+ * Fires the schedules of the chains: `nectar serve` runs one. It sleeps until the next tick
+ * of any schedule (on the injected clock), then, for each schedule due, claims each tick in
+ * the run store before firing it, so that of several servers sharing a store exactly one
+ * fires each tick; ticks missed while no server ran go by the schedule's catch-up policy.
+ * Looks are one at a time; a schedule whose cursor has not moved and whose next tick is in
+ * the future costs a comparison, so a thousand schedules cost little between their ticks.
+ */
+export class ScheduleRunner {
+  readonly #byKey = new Map<string, CompiledSchedule>();
+  /** A schedule's next tick after its cursor, computed once per cursor. */
+  readonly #nextAfter = new Map<string, { cursor: number; next: Date | undefined }>();
+  readonly #refreshMs: number;
+  #timer: ClockTimer | undefined;
+  #looking: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(private readonly d: ScheduleRunnerDeps) {
+    for (const s of d.schedules) this.#byKey.set(scheduleKey(s), s);
+    this.#refreshMs = d.refreshMs ?? 30_000;
+  }
+
+  /** Record the state of schedules seen for the first time (they fire from now on, not their past), then look. */
+  async start(): Promise<void> {
+    const known = new Set((await this.d.store.listSchedules()).map((s) => s.key));
+    const now = this.d.clock.now();
+    for (const key of this.#byKey.keys()) if (!known.has(key)) await this.d.store.initSchedule(key, now);
+    await this.poll();
+  }
+
+  /** Fire what is due now, then sleep until the next tick (or the refresh). One look at a time. */
+  poll(): Promise<void> {
+    const look = this.#looking.then(() => this.#look());
+    this.#looking = look.catch(() => undefined);
+    return look;
+  }
+
+  async #look(): Promise<void> {
+    if (this.#stopped) return;
+    this.#timer?.cancel();
+    const now = this.d.clock.now();
+    let wake = now + this.#refreshMs;
+    try {
+      const states = new Map((await this.d.store.listSchedules()).map((s) => [s.key, s]));
+      for (const [key, s] of this.#byKey) {
+        if (this.#stopped) return;
+        const state = states.get(key) ?? (await this.d.store.initSchedule(key, now));
+        if (state.paused) continue;
+        const next = this.#nextAfterCursor(key, s, state.cursor);
+        if (next === undefined) continue;
+        if (next.getTime() > now) {
+          wake = Math.min(wake, next.getTime());
+          continue;
+        }
+        const after = await this.#fireDue(key, s, state, now);
+        if (after !== undefined) wake = Math.min(wake, after.getTime());
+      }
+    } catch (err) {
+      this.d.logger.error({ err }, 'schedules: looking at the schedule states failed; trying again later');
+    } finally {
+      if (!this.#stopped) this.#timer = this.d.clock.setTimer(() => void this.poll(), Math.max(0, wake - this.d.clock.now()));
+    }
+  }
+
+  #nextAfterCursor(key: string, s: CompiledSchedule, cursor: number): Date | undefined {
+    const cached = this.#nextAfter.get(key);
+    if (cached?.cursor === cursor) return cached.next;
+    const next = s.next(new Date(cursor));
+    this.#nextAfter.set(key, { cursor, next });
+    return next;
+  }
+
+  /** Claim and fire the ticks due of one schedule; returns its next tick. */
+  async #fireDue(key: string, s: CompiledSchedule, state: ScheduleState, now: number): Promise<Date | undefined> {
+    const due = dueTicks(s, new Date(state.cursor), new Date(now));
+    for (const tick of due.fire) {
+      const runId = randomUUID();
+      if (!(await this.d.store.claimTick(key, tick.getTime(), now, runId))) continue; // another server has it
+      await this.#fire(s, { kind: 'schedule', schedule: s.name, tick: tick.getTime() }, runId);
+    }
+    if (due.last !== undefined) await this.d.store.claimTick(key, due.last.getTime(), now); // past the ticks let go
+    if (due.dropped > 0) {
+      this.d.logger.warn({ schedule: key, dropped: due.dropped, catchup: s.catchup }, `schedule ${key}: ${due.dropped} missed tick(s) not fired (catch-up '${s.catchup}')`);
+    }
+    return due.next;
+  }
+
+  async #fire(s: CompiledSchedule, trigger: RunTrigger, runId: string): Promise<void> {
+    try {
+      await this.d.fire(s, trigger, runId);
+    } catch (err) {
+      this.d.logger.error({ err, schedule: scheduleKey(s), tick: new Date(trigger.tick).toISOString(), runId }, 'schedules: firing a tick failed');
+    }
+  }
+
+  /** Every schedule with its state and next tick, in key order. */
+  async list(): Promise<ScheduleView[]> {
+    const states = new Map((await this.d.store.listSchedules()).map((s) => [s.key, s]));
+    const now = this.d.clock.now();
+    const out: ScheduleView[] = [];
+    for (const key of [...this.#byKey.keys()].sort()) {
+      const schedule = this.#byKey.get(key) as CompiledSchedule;
+      const state = states.get(key) ?? (await this.d.store.initSchedule(key, now));
+      out.push({ schedule, key, state, next: state.paused ? undefined : schedule.next(new Date(Math.max(now, state.cursor))) });
+    }
+    return out;
+  }
+
+  /** The schedule of a key; UNKNOWN_SCHEDULE naming the known ones otherwise. */
+  find(key: string): CompiledSchedule {
+    const s = this.#byKey.get(key);
+    if (s) return s;
+    const known = [...this.#byKey.keys()];
+    throw new NectarError('UNKNOWN_SCHEDULE', `no schedule ${key}. ${known.length > 0 ? `Known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''}` : 'No task declares a schedule.'}`);
+  }
+
+  /** Pause (or resume) a schedule; resuming does not fire the ticks that fell while it was paused. */
+  async setPaused(key: string, paused: boolean): Promise<ScheduleState> {
+    this.find(key);
+    const state = await this.d.store.setPaused(key, paused, this.d.clock.now());
+    void this.poll();
+    return state;
+  }
+
+  /** Fire a schedule now, as if it ticked (its cursor does not move); returns the run's id. */
+  async trigger(key: string): Promise<string> {
+    const s = this.find(key);
+    const runId = randomUUID();
+    await this.d.fire(s, { kind: 'schedule', schedule: s.name, tick: this.d.clock.now(), manual: true }, runId);
+    return runId;
+  }
+
+  /** Stop firing: no new look starts, the one under way finishes. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#timer?.cancel();
+    await this.#looking;
+  }
+}
