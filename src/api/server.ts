@@ -2,9 +2,9 @@ import type { Server } from 'node:http';
 import { settlesWithin } from '../core/deadline';
 import { optionsOf } from '../core/task';
 import type { Clock } from '../core/clock';
-import { systemClock } from '../runtime/clock';
 import { RunManager } from '../runtime/runs';
-import { ScheduleRunner } from '../runtime/schedule-runner';
+import type { ScheduleRunner } from '../runtime/schedule-runner';
+import { scheduleRunner } from '../runtime/schedules';
 import type { Runtime } from '../runtime/runtime';
 import type { RunStore } from '../runtime/types';
 import { type AppOptions, createApp } from './app';
@@ -43,13 +43,7 @@ export async function startServer(rt: Runtime, o: ServerOptions): Promise<Nectar
   const store = o.store ?? rt.openRunStore();
   const runs = new RunManager(rt, store);
   await runs.recover();
-  const schedules = new ScheduleRunner({
-    schedules: rt.registry.schedules,
-    store,
-    clock: o.clock ?? systemClock,
-    logger: rt.logger,
-    fire: async (s, trigger, runId) => void (await runs.fire(s.task, () => s.paramsAt(new Date(trigger.tick)), trigger, runId)),
-  });
+  const schedules = scheduleRunner(rt, runs, o.clock);
   const queues = (): string[] => ['default', ...rt.registry.tasks.map((t) => optionsOf(t.cls).queue)];
   const metrics = new Metrics(rt.events, () => runs.activeCount, rt.config.redisUrl ? () => rt.distributed().counts(queues()) : undefined);
   const app = createApp(rt, { runs, schedules, metrics }, o);

@@ -166,7 +166,7 @@ export interface ScheduleSummary {
   next_tick: number | null;
   /** The last tick fired (by the clock). */
   last_tick: number | null;
-  /** The run the last tick (or trigger-now) made, with its state now; null before the first. */
+  /** The run the last tick fired made (a trigger-now is not a tick), with its state now; null before the first. */
   last_run: { run_id: string; state: RunState; url: string } | null;
   /** POST these: `pause`, `resume`, `trigger`. */
   actions: { pause: string; resume: string; trigger: string };

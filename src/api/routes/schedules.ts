@@ -1,7 +1,8 @@
 import { type Request, type Response, Router } from 'express';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
-import { type ScheduleRunner, type ScheduleView, scheduleKey } from '../../runtime/schedule-runner';
+import type { ScheduleRunner, ScheduleView } from '../../runtime/schedule-runner';
+import { scheduleKeyOf } from '../../runtime/schedules';
 import { methodNotAllowed } from '../errors';
 import { baseUrl, fail, nameParam, send } from '../respond';
 import type { ScheduleList, ScheduleSummary, ScheduleTriggered } from '../wire';
@@ -50,10 +51,7 @@ export function schedulesRouter(rt: Runtime, runs: RunManager, schedules: Schedu
   /** The schedule a path names: `type/Task/name` or `type/chain/Task/name`. */
   const keyOf = (req: Request): string => {
     const chain = req.params['chain'];
-    const ref = `${nameParam(req, 'type')}${chain === undefined ? '' : `/${nameParam(req, 'chain')}`}/${nameParam(req, 'task')}`;
-    const found = rt.resolve(ref);
-    const name = nameParam(req, 'name');
-    const key = scheduleKey({ ref: found.ref, name });
+    const key = scheduleKeyOf(rt, `${nameParam(req, 'type')}${chain === undefined ? '' : `/${nameParam(req, 'chain')}`}/${nameParam(req, 'task')}/${nameParam(req, 'name')}`);
     schedules.find(key);
     return key;
   };

@@ -1,0 +1,24 @@
+import type { Clock } from '../core/clock';
+import { NectarError } from '../core/errors';
+import { systemClock } from './clock';
+import type { RunManager } from './runs';
+import type { Runtime } from './runtime';
+import { ScheduleRunner, scheduleKey } from './schedule-runner';
+
+/** The schedule runner of a process: the chains' schedules, fired as runs of `runs` (and recorded in its store). */
+export function scheduleRunner(rt: Runtime, runs: RunManager, clock: Clock = systemClock): ScheduleRunner {
+  return new ScheduleRunner({
+    schedules: rt.registry.schedules,
+    store: runs.store,
+    clock,
+    logger: rt.logger,
+    fire: async (s, trigger, runId) => void (await runs.fire(s.task, () => s.paramsAt(new Date(trigger.tick)), trigger, runId)),
+  });
+}
+
+/** The key of the schedule a user names: `type/Task/name` or `type/chain/Task/name` (the task resolved as everywhere). */
+export function scheduleKeyOf(rt: Runtime, named: string): string {
+  const cut = named.lastIndexOf('/');
+  if (cut <= 0) throw new NectarError('USAGE', `${JSON.stringify(named)}: expected <type>/<Task>/<schedule> (or <type>/<chain>/<Task>/<schedule>)`);
+  return scheduleKey({ ref: rt.resolve(named.slice(0, cut)).ref, name: named.slice(cut + 1) });
+}
