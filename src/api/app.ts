@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { RunManager } from '../runtime/runs';
+import type { Backfills } from '../runtime/backfills';
 import type { ScheduleRunner } from '../runtime/schedule-runner';
 import type { Runtime } from '../runtime/runtime';
 import { bearerAuth } from './auth';
@@ -8,6 +9,7 @@ import type { Metrics } from './metrics';
 import { openApi } from './openapi';
 import { send } from './respond';
 import { chainsRouter } from './routes/chains';
+import { backfillsRouter } from './routes/backfills';
 import { runsRouter } from './routes/runs';
 import { schedulesRouter } from './routes/schedules';
 import { statusRouter } from './routes/status';
@@ -29,11 +31,12 @@ export interface AppOptions {
 export interface ServerParts {
   readonly runs: RunManager;
   readonly schedules: ScheduleRunner;
+  readonly backfills: Backfills;
   readonly metrics: Metrics;
 }
 
 /** The Express app of a runtime: built from it, holding no global state. */
-export function createApp(rt: Runtime, { runs, schedules, metrics }: ServerParts, o: AppOptions = {}): Express {
+export function createApp(rt: Runtime, { runs, schedules, backfills, metrics }: ServerParts, o: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -76,6 +79,7 @@ export function createApp(rt: Runtime, { runs, schedules, metrics }: ServerParts
   api.use(statusRouter(rt, runs));
   api.use(runsRouter(rt, runs));
   api.use(schedulesRouter(rt, runs, schedules));
+  api.use(backfillsRouter(backfills));
   app.use('/api', api);
   app.use(webUi(o.webDist));
   app.use(notFound);

@@ -4,6 +4,7 @@ import type { RunNode, RunSummary, RunTriggerJson } from './wire';
 /** How runs and their tasks are answered (`GET /api/runs`, a run's detail, its live snapshot). */
 
 export function triggerJson(t: RunTrigger): RunTriggerJson {
+  if (t.kind === 'backfill') return { ...t, label: `backfill ${t.backfill.slice(0, 8)} ${t.partition}` };
   return { kind: t.kind, schedule: t.schedule, tick: t.tick, manual: t.manual === true, label: `schedule ${t.schedule}${t.manual ? ' (triggered by hand)' : ''}` };
 }
 

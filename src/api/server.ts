@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { settlesWithin } from '../core/deadline';
 import { optionsOf } from '../core/task';
 import type { Clock } from '../core/clock';
+import { Backfills } from '../runtime/backfills';
 import { RunManager } from '../runtime/runs';
 import type { ScheduleRunner } from '../runtime/schedule-runner';
 import { scheduleRunner } from '../runtime/schedules';
@@ -16,6 +17,8 @@ export interface NectarServer {
   readonly runs: RunManager;
   /** Fires the chains' schedules (started with the server). */
   readonly schedules: ScheduleRunner;
+  /** Backfills started here, or carried on after a restart. */
+  readonly backfills: Backfills;
   readonly port: number;
   /**
    * Stop: HTTP first, then runs in flight (cancelled and recorded with one server; left for
@@ -44,9 +47,11 @@ export async function startServer(rt: Runtime, o: ServerOptions): Promise<Nectar
   const runs = new RunManager(rt, store);
   await runs.recover();
   const schedules = scheduleRunner(rt, runs, o.clock);
+  const backfills = new Backfills(rt, runs);
+  await backfills.recover();
   const queues = (): string[] => ['default', ...rt.registry.tasks.map((t) => optionsOf(t.cls).queue)];
   const metrics = new Metrics(rt.events, () => runs.activeCount, rt.config.redisUrl ? () => rt.distributed().counts(queues()) : undefined);
-  const app = createApp(rt, { runs, schedules, metrics }, o);
+  const app = createApp(rt, { runs, schedules, backfills, metrics }, o);
   const server = await new Promise<Server>((res, rej) => {
     const s = app.listen(o.port, o.host ?? '127.0.0.1', (err?: Error) => (err ? rej(err) : res(s)));
     s.once('error', rej);
@@ -58,6 +63,7 @@ export async function startServer(rt: Runtime, o: ServerOptions): Promise<Nectar
     server,
     runs,
     schedules,
+    backfills,
     port: typeof addr === 'object' && addr ? addr.port : o.port,
     async close(graceMs = 10_000) {
       await new Promise<void>((res) => {
@@ -65,6 +71,7 @@ export async function startServer(rt: Runtime, o: ServerOptions): Promise<Nectar
         server.closeAllConnections();
       });
       await settlesWithin(schedules.stop(), 2000);
+      await settlesWithin(backfills.close(), graceMs);
       await settlesWithin(runs.close(), graceMs);
       await housekeeping?.stop();
       metrics.close();

@@ -138,17 +138,25 @@ export interface RunSummary {
   url: string;
 }
 
-/** What started a run. Times are epoch milliseconds. */
-export interface RunTriggerJson {
-  kind: 'schedule';
-  schedule: string;
-  /** The tick's instant; for a trigger-now, when it was asked. */
-  tick: number;
-  /** Started by "trigger now", not by the clock. */
-  manual: boolean;
-  /** For people: `schedule nightly`, `schedule nightly (triggered by hand)`. */
-  label: string;
-}
+/** What started a run: a schedule's tick or a backfill's partition. Times are epoch milliseconds. */
+export type RunTriggerJson =
+  | {
+      kind: 'schedule';
+      schedule: string;
+      /** The tick's instant; for a trigger-now, when it was asked. */
+      tick: number;
+      /** Started by "trigger now", not by the clock. */
+      manual: boolean;
+      /** For people: `schedule nightly`, `schedule nightly (triggered by hand)`. */
+      label: string;
+    }
+  | {
+      kind: 'backfill';
+      backfill: string;
+      partition: string;
+      /** For people: `backfill 1b2c3d4e 2012-03-04`. */
+      label: string;
+    };
 
 /** One schedule with its state (`GET /api/schedules`). Times are epoch milliseconds. */
 export interface ScheduleSummary {
@@ -255,3 +263,45 @@ export interface RunEvents {
   'task:log': { runId: string; taskId: string; line: string };
   'run:end': { runId: string; state: RunState; at: number; counts: Record<TaskState, number>; error?: SerializedError };
 }
+
+/** Partitions of a backfill by state. */
+export interface BackfillProgressJson {
+  pending: number;
+  running: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** A backfill (`GET /api/backfills`, and the answer of starting one). Times are epoch ms. */
+export interface BackfillSummary {
+  backfill_id: string;
+  /** The task's reference, `type/chain/Task`. */
+  task: string;
+  /** The parameter each partition sets. */
+  over: string;
+  /** `2012-01-01..2012-12-31 by day`, or `list`. */
+  range: string;
+  /** The other parameters, the same for every partition. */
+  params: Record<string, unknown>;
+  concurrency: number;
+  state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  created_at: number;
+  ended_at: number | null;
+  partitions: number;
+  progress: BackfillProgressJson;
+  url: string;
+}
+
+/** `GET /api/backfills`. */
+export interface BackfillPage {
+  backfills: BackfillSummary[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** `GET /api/backfills/:id`: the summary and every partition, in order. */
+export type BackfillDetailJson = BackfillSummary & {
+  parts: Array<{ value: string; state: 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED'; run_id: string | null; url: string | null }>;
+};

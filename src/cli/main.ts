@@ -10,6 +10,7 @@ import { graphDot, rootGraph } from '../runtime/run-graph';
 import { Runtime } from '../runtime/runtime';
 import { parseParamFlags, parseWorkers } from './args';
 import { printSummary, showProgress, summaryJson } from './output';
+import { backfillCommand } from './backfill-command';
 import { schedulesCommand } from './schedules-command';
 import { untilStopped } from './stop';
 import { type RuntimeFor, STOP_SLACK_MS, wholeNumber, workerCommand } from './worker-command';
@@ -155,6 +156,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   workerCommand(program, runtime);
   schedulesCommand(program, runtime, out, (c) => (code = c));
+  backfillCommand(program, runtime, out, (c) => (code = c));
 
   try {
     await program.parseAsync(argv as string[]);

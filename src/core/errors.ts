@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   USAGE: { status: 400, doc: 'a command was used wrongly' },
   RUN_NOT_FOUND: { status: 404, doc: 'no run has that id' },
   UNKNOWN_SCHEDULE: { status: 404, doc: 'no task declares a schedule of that name' },
+  BAD_RANGE: { status: 400, doc: 'a partition range is inverted, malformed or longer than the cap' },
+  BACKFILL_NOT_FOUND: { status: 404, doc: 'no backfill has that id' },
   RUN_ACTIVE: { status: 409, doc: 'the run is still in flight' },
   RUN_SUCCEEDED: { status: 409, doc: 'the run succeeded: nothing to retry' },
   RUN_NOT_ACTIVE: { status: 409, doc: 'the run is not in flight: nothing to cancel' },

@@ -48,6 +48,8 @@ export interface NectarConfig {
   readonly heartbeatInterval: number;
   /** Longest `Prefer: wait` / `?wait` honoured, in seconds. */
   readonly maxWait: number;
+  /** Most partitions a backfill (or a partitions query) may span. */
+  readonly backfillMax: number;
   /** Largest output answered inline (bytes); larger ones get only their `resource_url`. */
   readonly inlineMaxBytes: number;
   /** Settings files of chain types: `<dir>/<type>.json`. */
@@ -140,6 +142,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), inherite
     queueCheckInterval: intVar(env, 'NECTAR_QUEUE_CHECK_INTERVAL', 5000, 50, 3_600_000),
     heartbeatInterval: intVar(env, 'NECTAR_HEARTBEAT_INTERVAL', 2000, 50, 600_000),
     maxWait: intVar(env, 'NECTAR_MAX_WAIT', 60, 0, 3600),
+    backfillMax: intVar(env, 'NECTAR_BACKFILL_MAX', 10_000, 1, 1_000_000),
     inlineMaxBytes: intVar(env, 'NECTAR_INLINE_MAX_BYTES', 1024 * 1024, 0, 1024 * 1024 * 1024),
     settingsDir: resolve(cwd, env['NECTAR_SETTINGS_DIR'] || './settings'),
     cwd,

@@ -3,11 +3,11 @@ import type { Logger } from 'pino';
 import type { Clock, ClockTimer } from '../core/clock';
 import { NectarError } from '../core/errors';
 import type { CompiledSchedule } from '../discovery/schedules';
-import type { RunStore, RunTrigger, ScheduleState } from '../store/types';
+import type { RunStore, ScheduleState, ScheduleTrigger } from '../store/types';
 import { dueTicks } from './due-ticks';
 
 /** Start (or record) the run of a tick under `runId`: the tick is already claimed. */
-export type FireTick = (s: CompiledSchedule, trigger: RunTrigger, runId: string) => Promise<void>;
+export type FireTick = (s: CompiledSchedule, trigger: ScheduleTrigger, runId: string) => Promise<void>;
 
 export interface ScheduleRunnerDeps {
   readonly schedules: readonly CompiledSchedule[];
@@ -121,7 +121,7 @@ export class ScheduleRunner {
     return due.next;
   }
 
-  async #fire(s: CompiledSchedule, trigger: RunTrigger, runId: string): Promise<void> {
+  async #fire(s: CompiledSchedule, trigger: ScheduleTrigger, runId: string): Promise<void> {
     try {
       await this.d.fire(s, trigger, runId);
     } catch (err) {

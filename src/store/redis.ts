@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { RUN_STATES, type RunState, isActiveRun, isNotStarted } from '../core/states';
-import type { RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
+import { RedisBackfills } from './redis-backfills';
+import type { BackfillPart, BackfillRow, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt } from './rows';
 import { isStr, runFromJson, runJson, scheduleFromHash, taskFromJson } from './redis-rows';
 import { type RunScripts, runScripts, type TaskRewrite } from './redis-scripts';
@@ -48,6 +49,7 @@ export class RedisRunStore implements RunStore {
   private readonly redis: Redis;
   private readonly scripts: RunScripts;
   private readonly k: ReturnType<typeof keys>;
+  private readonly backfills: RedisBackfills;
   private closing: Promise<void> | undefined;
   /** Once set, a lost connection is not retried: the client ends and what waits fails. */
   private stopRetrying = false;
@@ -67,6 +69,7 @@ export class RedisRunStore implements RunStore {
     redis.on('error', onError);
     this.redis = redis;
     this.scripts = runScripts(redis);
+    this.backfills = new RedisBackfills(redis, prefix);
   }
 
   async putRun(run: RunRow): Promise<void> {
@@ -184,6 +187,26 @@ export class RedisRunStore implements RunStore {
 
   async setPaused(key: string, paused: boolean, now: number): Promise<ScheduleState> {
     return this.#schedule(key, await this.scripts.schedulePause(this.#scheduleKeys(key), { key, paused, now }));
+  }
+
+  putBackfill(b: BackfillRow): Promise<void> {
+    return this.backfills.put(b);
+  }
+
+  getBackfill(id: string): Promise<BackfillRow | undefined> {
+    return this.backfills.get(id);
+  }
+
+  listBackfills(q: { limit?: number; offset?: number }): Promise<{ backfills: BackfillRow[]; total: number }> {
+    return this.backfills.list(q);
+  }
+
+  putBackfillParts(parts: readonly BackfillPart[]): Promise<void> {
+    return this.backfills.putParts(parts);
+  }
+
+  getBackfillParts(id: string): Promise<BackfillPart[]> {
+    return this.backfills.parts(id);
   }
 
   #scheduleKeys(key: string): { schedule: string; schedules: string } {

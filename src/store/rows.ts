@@ -1,7 +1,7 @@
 import type { SerializedError } from '../core/errors';
 import type { Json } from '../core/identity';
 import { TASK_STATES, type TaskState } from '../core/states';
-import type { RunTrigger } from './types';
+import { BACKFILL_STATES, type BackfillPart, type BackfillRow, PART_STATES, type RunTrigger } from './types';
 
 /** What both run stores share when they turn stored JSON back into rows. */
 
@@ -23,8 +23,40 @@ export function toCounts(v: unknown): Partial<Record<TaskState, number>> | undef
 
 /** A stored trigger back to its type; undefined when it is not one this version knows. */
 export function toTrigger(v: unknown): RunTrigger | undefined {
-  if (!isObject(v) || v.kind !== 'schedule' || typeof v.schedule !== 'string' || typeof v.tick !== 'number') return undefined;
-  return { kind: 'schedule', schedule: v.schedule, tick: v.tick, ...(v.manual === true ? { manual: true } : {}) };
+  if (!isObject(v)) return undefined;
+  if (v.kind === 'schedule' && typeof v.schedule === 'string' && typeof v.tick === 'number') {
+    return { kind: 'schedule', schedule: v.schedule, tick: v.tick, ...(v.manual === true ? { manual: true } : {}) };
+  }
+  if (v.kind === 'backfill' && typeof v.backfill === 'string' && typeof v.partition === 'string') return { kind: 'backfill', backfill: v.backfill, partition: v.partition };
+  return undefined;
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** A stored backfill (JSON text, written by any version) back to a row; undefined without its essentials. */
+export function backfillFromJson(text: string | null | undefined): BackfillRow | undefined {
+  let o: unknown;
+  try {
+    o = text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+  if (!isObject(o) || typeof o.id !== 'string' || typeof o.ref !== 'string' || typeof o.over !== 'string' || !isStrings(o.values)) return undefined;
+  if (!BACKFILL_STATES.some((s) => s === o.state) || typeof o.createdAt !== 'number' || typeof o.concurrency !== 'number') return undefined;
+  const b: BackfillRow = {
+    id: o.id, ref: o.ref, over: o.over, values: o.values, params: toParams(o.params), concurrency: o.concurrency,
+    range: typeof o.range === 'string' ? o.range : 'list', state: o.state as BackfillRow['state'], createdAt: o.createdAt,
+  };
+  if (typeof o.endedAt === 'number') b.endedAt = o.endedAt;
+  if (typeof o.owner === 'string') b.owner = o.owner;
+  return b;
+}
+
+/** A stored partition state back to a part; PENDING when it does not parse. */
+export function partOf(backfillId: string, value: string, state: unknown, runId: unknown): BackfillPart {
+  const part: BackfillPart = { backfillId, value, state: PART_STATES.find((s) => s === state) ?? 'PENDING' };
+  if (typeof runId === 'string' && runId !== '') part.runId = runId;
+  return part;
 }
 
 /** A paging number: whole, within bounds, the fallback when absent. */

@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ACTIVE_RUN_STATES, NOT_STARTED_TASK_STATES, type RunState, type TaskState } from '../core/states';
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, toCounts, toError, toParams, toTrigger } from './rows';
-import type { RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
+import { BACKFILL_SCHEMA, SqliteBackfills } from './sqlite-backfills';
+import type { BackfillPart, BackfillRow, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
 
 const SCHEMA_VERSION = 1;
 
@@ -170,6 +171,7 @@ export class SqliteRunStore implements RunStore {
   private readonly stmts: ReturnType<typeof prepare>;
   private readonly writeTasks: (rows: readonly TaskRow[]) => void;
   private readonly interrupt: (now: number) => string[];
+  private readonly backfills: SqliteBackfills;
 
   constructor(path: string) {
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
@@ -184,6 +186,8 @@ export class SqliteRunStore implements RunStore {
       throw new Error(`run store ${path} has schema version ${version}, newer than this nectar understands (${SCHEMA_VERSION})`);
     }
     db.exec(SCHEMA);
+    db.exec(BACKFILL_SCHEMA);
+    this.backfills = new SqliteBackfills(db);
     addMissingColumns(db);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
     const max = db.prepare<[], { m: number | null }>('SELECT MAX(updated_seq) AS m FROM tasks').get();
@@ -268,6 +272,26 @@ export class SqliteRunStore implements RunStore {
     this.stmts.initSchedule.run({ key, now });
     this.stmts.setPaused.run({ key, paused: paused ? 1 : 0, now });
     return scheduleFromRec(this.stmts.getSchedule.get(key) as ScheduleRec);
+  }
+
+  async putBackfill(b: BackfillRow): Promise<void> {
+    this.backfills.put(b);
+  }
+
+  async getBackfill(id: string): Promise<BackfillRow | undefined> {
+    return this.backfills.get(id);
+  }
+
+  async listBackfills(q: { limit?: number; offset?: number }): Promise<{ backfills: BackfillRow[]; total: number }> {
+    return this.backfills.list(q);
+  }
+
+  async putBackfillParts(parts: readonly BackfillPart[]): Promise<void> {
+    this.backfills.putParts(parts);
+  }
+
+  async getBackfillParts(id: string): Promise<BackfillPart[]> {
+    return this.backfills.parts(id);
   }
 
   async close(): Promise<void> {

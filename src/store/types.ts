@@ -31,16 +31,65 @@ export interface RunRow {
   joined?: string;
 }
 
-/** What started a run other than a direct request. */
-export type RunTrigger = {
-  readonly kind: 'schedule';
-  /** The schedule's name (the task is the run's `ref`). */
-  readonly schedule: string;
-  /** The tick's instant (epoch ms); for a trigger-now, when it was asked. */
-  readonly tick: number;
-  /** Started by "trigger now", not by the clock. */
-  readonly manual?: boolean;
-};
+/** What started a run other than a direct request: a schedule's tick, or a backfill's partition. */
+export type RunTrigger =
+  | {
+      readonly kind: 'schedule';
+      /** The schedule's name (the task is the run's `ref`). */
+      readonly schedule: string;
+      /** The tick's instant (epoch ms); for a trigger-now, when it was asked. */
+      readonly tick: number;
+      /** Started by "trigger now", not by the clock. */
+      readonly manual?: boolean;
+    }
+  | {
+      readonly kind: 'backfill';
+      /** The backfill's id. */
+      readonly backfill: string;
+      /** The partition value this run is for. */
+      readonly partition: string;
+    };
+
+/** The trigger of a schedule's tick. */
+export type ScheduleTrigger = Extract<RunTrigger, { kind: 'schedule' }>;
+
+export const BACKFILL_STATES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type BackfillState = (typeof BACKFILL_STATES)[number];
+export const PART_STATES = ['PENDING', 'RUNNING', 'DONE', 'FAILED', 'CANCELLED'] as const;
+export type PartState = (typeof PART_STATES)[number];
+
+/**
+ * A backfill: one root task per partition value, at most `concurrency` in flight. Kept with
+ * the runs so that it survives a restart (and carries on). Times are epoch ms.
+ */
+export interface BackfillRow {
+  readonly id: string;
+  /** The task's reference, `type/chain/Task`. */
+  readonly ref: string;
+  /** The parameter that takes each partition's value. */
+  readonly over: string;
+  /** Every partition value, in order. */
+  readonly values: readonly string[];
+  /** The other parameters, the same for every partition. */
+  readonly params: { readonly [key: string]: Json };
+  readonly concurrency: number;
+  /** How the values were given: `2012-01-01..2012-12-31 by day`, or `list`. */
+  readonly range: string;
+  state: BackfillState;
+  createdAt: number;
+  endedAt?: number;
+  /** The server driving it (several servers may share a Redis store). */
+  owner?: string;
+}
+
+/** One partition of a backfill: DONE when its run succeeded or its task was already complete. */
+export interface BackfillPart {
+  readonly backfillId: string;
+  readonly value: string;
+  state: PartState;
+  /** Its latest run. */
+  runId?: string;
+}
 
 /**
  * A schedule's state, kept with the runs so that it survives restarts and every server
@@ -137,5 +186,14 @@ export interface RunStore {
    * while paused are not fired. Returns the new state (created when missing).
    */
   setPaused(key: string, paused: boolean, now: number): Promise<ScheduleState>;
+  /** Insert or replace a backfill row (its parts are written apart). */
+  putBackfill(b: BackfillRow): Promise<void>;
+  getBackfill(id: string): Promise<BackfillRow | undefined>;
+  /** Newest first. */
+  listBackfills(q: { limit?: number; offset?: number }): Promise<{ backfills: BackfillRow[]; total: number }>;
+  /** Insert or replace partition rows (one transaction). */
+  putBackfillParts(parts: readonly BackfillPart[]): Promise<void>;
+  /** A backfill's partitions, in the order of its values. */
+  getBackfillParts(id: string): Promise<BackfillPart[]>;
   close(): Promise<void>;
 }

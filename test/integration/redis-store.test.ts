@@ -2,6 +2,7 @@ import dc from 'node:diagnostics_channel';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisRunStore } from '../../src/store/redis';
+import { backfillStateContract } from '../contract/backfill-state-contract';
 import { scheduleStateContract } from '../contract/schedule-state-contract';
 import { runRow as run, runStoreContract, taskRow as task } from '../contract/run-store-contract';
 import { haveRedis, redisCli, startRedis, type TestRedis } from '../helpers/redis';
@@ -64,6 +65,11 @@ maybe('RedisRunStore', () => {
   });
 
   scheduleStateContract('RedisRunStore', async () => {
+    const store = openStore();
+    return { store, cleanup: () => store.close() };
+  });
+
+  backfillStateContract('RedisRunStore', async () => {
     const store = openStore();
     return { store, cleanup: () => store.close() };
   });

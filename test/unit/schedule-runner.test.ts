@@ -9,7 +9,7 @@ import { discover } from '../../src/discovery/discover';
 import type { CompiledSchedule } from '../../src/discovery/schedules';
 import { ScheduleRunner, scheduleKey } from '../../src/runtime/schedule-runner';
 import { SqliteRunStore } from '../../src/store/sqlite';
-import type { RunTrigger } from '../../src/store/types';
+import type { ScheduleTrigger } from '../../src/store/types';
 import { FakeClock } from '../helpers/clock';
 import { rmDir, tempDir, writeChains } from '../helpers/runtime';
 
@@ -60,7 +60,7 @@ describe('the schedule runner', () => {
       store,
       clock,
       logger: quiet,
-      fire: async (s, t: RunTrigger) => void fired.push(`${s.name} ${iso(t.tick)}`),
+      fire: async (s, t: ScheduleTrigger) => void fired.push(`${s.name} ${iso(t.tick)}`),
     });
   }
 

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { SqliteRunStore } from '../../src/store/sqlite';
 import type { RunRow, TaskRow } from '../../src/store/types';
 import { runRow, runStoreContract, taskRow } from '../contract/run-store-contract';
+import { backfillStateContract } from '../contract/backfill-state-contract';
 import { scheduleStateContract } from '../contract/schedule-state-contract';
 import { REPO, rmDir, tempDir } from '../helpers/runtime';
 
@@ -24,6 +25,18 @@ runStoreContract('SqliteRunStore', async () => {
 });
 
 scheduleStateContract('SqliteRunStore', async () => {
+  const dir = tempDir('nectar-sqlite-contract-');
+  const store = new SqliteRunStore(join(dir, 'runs.db'));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmDir(dir);
+    },
+  };
+});
+
+backfillStateContract('SqliteRunStore', async () => {
   const dir = tempDir('nectar-sqlite-contract-');
   const store = new SqliteRunStore(join(dir, 'runs.db'));
   return {
