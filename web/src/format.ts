@@ -17,6 +17,35 @@ export function time(ms: number | null | undefined): string {
   return sameDay ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
+/** The reader's IANA time zone (the browser's). */
+export function localZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+const LOCAL_TICK = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'shortOffset' });
+const DAY_KEY = (zone: string): Intl.DateTimeFormat => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/**
+ * A schedule's tick as people read it: in the reader's time zone with its UTC offset, and in
+ * brackets the wall time in the schedule's own zone when that is another one (with its day
+ * when the day differs there): `Tue 2 Jun, 04:00 GMT+2 (UTC: 02:00)`.
+ */
+export function tickTime(ms: number | null, zone: string): string {
+  if (ms === null) return '–';
+  const d = new Date(ms);
+  const local = LOCAL_TICK.format(d);
+  const here = localZone();
+  if (zone === here) return local;
+  try {
+    const otherDay = DAY_KEY(zone).format(d) !== DAY_KEY(here).format(d);
+    const there = new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit', ...(otherDay ? { weekday: 'short', day: 'numeric', month: 'short' } : {}) }).format(d);
+    return `${local} (${zone}: ${there})`;
+  } catch {
+    // A zone this browser does not know (the server's croner did): name it, without its time.
+    return `${local} (${zone})`;
+  }
+}
+
 /** `a=1, b=x` for a parameter object. */
 export function paramsLine(params: Record<string, unknown>): string {
   return Object.entries(params)

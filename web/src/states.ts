@@ -1,8 +1,8 @@
 /**
- * How the UI shows task and run states: a label and a symbol each, so that colour is never the
+ * How the UI shows task, run and schedule states: a label and a symbol each, so that colour is never the
  * only cue. The states themselves, and the sets they fall into, are the server's (wire module).
  */
-import type { RunState, TaskState } from '../../src/api/wire';
+import type { RunState, ScheduleSummary, TaskState } from '../../src/api/wire';
 
 interface StateLook {
   label: string;
@@ -28,12 +28,21 @@ const RUN_LOOK: Record<RunState, StateLook> = {
   SKIPPED: { label: 'skipped, already complete', symbol: '↷' },
 };
 
+const SCHEDULE_LOOK: Record<ScheduleSummary['state'], StateLook> = {
+  active: { label: 'active', symbol: '●' },
+  paused: { label: 'paused', symbol: '‖' },
+};
+
 export function taskLook(s: TaskState): StateLook {
   return TASK_LOOK[s] ?? { label: String(s).toLowerCase(), symbol: '?' };
 }
 
 export function runLook(s: RunState): StateLook {
   return RUN_LOOK[s] ?? { label: String(s).toLowerCase(), symbol: '?' };
+}
+
+export function scheduleLook(s: ScheduleSummary['state']): StateLook {
+  return SCHEDULE_LOOK[s] ?? { label: String(s), symbol: '?' };
 }
 
 /** CSS class of a state: `st-pending`, `st-upstream-failed`... */

@@ -52,7 +52,8 @@ export class RunDrawing {
         view.render(graph.visible(), result, !this.#painted);
         this.#laidOut = version;
         this.hooks.drawn();
-        host.querySelectorAll('.graph-wait').forEach((e) => e.remove());
+        // An empty graph keeps its note ("This run has no tasks"): there is nothing to draw instead.
+        if (vis.nodes.length > 0) host.querySelectorAll('.graph-wait').forEach((e) => e.remove());
         if (!this.#painted && vis.nodes.length > 0) {
           this.#painted = true;
           requestAnimationFrame(() => {

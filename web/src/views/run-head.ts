@@ -3,19 +3,23 @@ import { download, h, replace } from '../dom';
 import { duration, paramsLine, time } from '../format';
 import graphCss from '../graph/graph.css?raw';
 import type { GraphView } from '../graph/view';
-import { isActiveRun, type RetryAnswer, type RunSummary } from '../../../src/api/wire';
+import { isActiveRun, type RetryAnswer, type RunState, type RunSummary } from '../../../src/api/wire';
 import { runBadge } from './runs';
+import { triggerTag } from './trigger-tag';
 
 /**
- * The run view's header: the root task, its state, parameters, times and error, and the run's
- * actions (cancel, retry, export as SVG or DOT); under it, a line for notices. Built on the
- * first render and updated in place after, so that focus stays put.
+ * The run view's header: the root task, its state and trigger (a schedule's), parameters,
+ * times and error (for a SKIPPED run, why nothing ran), and the run's actions (cancel, retry,
+ * export as SVG or DOT); under it, a line for notices. Built on the first render and updated
+ * in place after, so that focus stays put.
  */
 export class RunHead {
   readonly el = h('header', { class: 'run-head' }, h('p', { class: 'muted loading' }, 'Loading run…'));
   readonly notice = h('div', { class: 'run-notice', 'aria-live': 'polite' });
   readonly #title = h('h1', {});
   readonly #badge = h('span', {});
+  readonly #trigger = h('span', { class: 'run-trigger' });
+  readonly #skipped = h('p', { class: 'skipped-note' });
   readonly #sub = h('p', { class: 'muted' });
   readonly #times = h('p', { class: 'muted times' });
   readonly #error = h('div', {});
@@ -31,7 +35,7 @@ export class RunHead {
   render(r: RunSummary): void {
     if (!this.#built) {
       this.#built = true;
-      replace(this.el, h('div', { class: 'title' }, this.#title, this.#badge), this.#sub, this.#times, this.#error,
+      replace(this.el, h('div', { class: 'title' }, this.#title, this.#badge, this.#trigger), this.#sub, this.#times, this.#skipped, this.#error,
         h('div', { class: 'actions' }, this.#cancel, this.#retry,
           h('button', { type: 'button', onclick: () => this.#exportSvg(), 'data-action': 'export-svg' }, 'Export SVG'),
           h('button', { type: 'button', onclick: () => void this.#exportDot(), 'data-action': 'export-dot' }, 'Export DOT')));
@@ -41,11 +45,14 @@ export class RunHead {
     this.#title.textContent = r.task;
     if (this.#badge.dataset['state'] !== r.state) replace(this.#badge, runBadge(r.state), r.interrupted ? h('span', { class: 'muted' }, ' interrupted') : null);
     this.#badge.dataset['state'] = r.state;
+    replace(this.#trigger, triggerTag(r.trigger));
+    replace(this.#skipped, r.state === 'SKIPPED' ? skippedNote(r) : null);
+    this.#skipped.hidden = r.state !== 'SKIPPED';
     replace(this.#sub, paramsLine(r.params) || 'default parameters', ' · run ', h('code', {}, r.run_id));
     this.#times.textContent = `created ${time(r.created_at)}${r.started_at ? ` · started ${time(r.started_at)}` : ''}${dur !== null ? ` · ${active ? 'running for' : 'took'} ${duration(dur)}` : ''}`;
     replace(this.#error, r.error ? h('div', { class: 'error-box', role: 'alert' }, h('p', { class: 'error-message' }, r.error.code ? h('code', {}, r.error.code) : null, ' ', r.error.message)) : null);
     this.#cancel.disabled = !active;
-    this.#retry.disabled = active || r.state === 'SUCCEEDED';
+    this.#retry.disabled = !canRetry(r.state);
   }
 
   say(kind: 'ok' | 'error', msg: string): void {
@@ -82,4 +89,28 @@ export class RunHead {
       this.say('error', `Export failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** Whether Retry applies: a run that ended without its result. SUCCEEDED and SKIPPED have it (nothing to redo). */
+function canRetry(state: RunState): boolean {
+  switch (state) {
+    case 'FAILED':
+    case 'CANCELLED':
+      return true;
+    case 'QUEUED':
+    case 'RUNNING':
+    case 'SUCCEEDED':
+    case 'SKIPPED':
+      return false;
+    default: {
+      const never: never = state;
+      return never;
+    }
+  }
+}
+
+/** Why a SKIPPED run did nothing: its task was complete, or running in another run (linked). */
+function skippedNote(r: RunSummary): (Node | string)[] {
+  if (r.joined) return ['Nothing ran: the task was already running, in ', h('a', { href: `#/runs/${r.joined}`, class: 'joined-run' }, `run ${r.joined.slice(0, 8)}`), '.'];
+  return ['Nothing ran: the task was already complete, so its outputs are those of an earlier run.'];
 }

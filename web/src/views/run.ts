@@ -82,7 +82,7 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
         tools.renderLegend();
         drawing.structureChanged();
         const wait = host.querySelector('.graph-wait');
-        if (wait && nodes.length === 0) wait.textContent = isActiveRun(s.state) ? 'Resolving the graph…' : 'This run has no tasks.';
+        if (wait && nodes.length === 0) wait.textContent = isActiveRun(s.state) ? 'Resolving the graph…' : s.state === 'SKIPPED' ? 'Nothing ran in this run, so it has no tasks.' : 'This run has no tasks.';
         if (selected && !selected.startsWith('family:')) {
           const t = graph.tasks.get(selected);
           if (t) panel.showTask(t);

@@ -4,6 +4,7 @@ import { duration, paramsLine, time } from '../format';
 import { isActiveRun, RUN_STATES, type RunPage, type RunState } from '../../../src/api/wire';
 import { runLook, stateClass } from '../states';
 import { errorState } from './messages';
+import { triggerTag } from './trigger-tag';
 
 const PAGE = 25;
 
@@ -55,11 +56,11 @@ export function runsView(root: HTMLElement, query: URLSearchParams): () => void 
           h('thead', {}, h('tr', {}, ['State', 'Root task', 'Parameters', 'Started', 'Duration', 'Tasks'].map((c) => h('th', { scope: 'col' }, c)))),
           h('tbody', {}, data.runs.map((r) => h('tr', { 'data-run': r.run_id },
             h('td', {}, runBadge(r.state), r.interrupted ? h('span', { class: 'muted' }, ' (interrupted)') : null),
-            h('td', {}, h('a', { href: `#/runs/${r.run_id}` }, r.task)),
+            h('td', {}, h('a', { href: `#/runs/${r.run_id}` }, r.task), r.trigger ? ' ' : null, triggerTag(r.trigger)),
             h('td', { class: 'params' }, paramsLine(r.params)),
             h('td', {}, time(r.started_at ?? r.created_at)),
             h('td', {}, r.duration_ms !== null ? duration(r.duration_ms) : r.started_at ? `${duration(Date.now() - r.started_at)}…` : '–'),
-            h('td', { class: 'muted' }, r.counts ? `${r.counts['DONE'] ?? 0} done${r.counts['FAILED'] ? `, ${r.counts['FAILED']} failed` : ''}` : ''),
+            h('td', { class: 'muted' }, r.counts ? `${r.counts['DONE'] ?? 0} done${r.counts['FAILED'] ? `, ${r.counts['FAILED']} failed` : ''}` : r.state === 'SKIPPED' ? 'nothing ran' : ''),
           ))),
         ),
         h('nav', { class: 'pager', 'aria-label': 'Pages' },
