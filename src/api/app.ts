@@ -10,6 +10,7 @@ import { openApi } from './openapi';
 import { send } from './respond';
 import { chainsRouter } from './routes/chains';
 import { backfillsRouter } from './routes/backfills';
+import { partitionsRouter } from './routes/partitions';
 import { runsRouter } from './routes/runs';
 import { schedulesRouter } from './routes/schedules';
 import { statusRouter } from './routes/status';
@@ -80,6 +81,7 @@ export function createApp(rt: Runtime, { runs, schedules, backfills, metrics }: 
   api.use(runsRouter(rt, runs));
   api.use(schedulesRouter(rt, runs, schedules));
   api.use(backfillsRouter(backfills));
+  api.use(partitionsRouter(rt, runs));
   app.use('/api', api);
   app.use(webUi(o.webDist));
   app.use(notFound);

@@ -48,6 +48,16 @@ export function openApi(rt: Runtime): Record<string, unknown> {
   paths['/api/runs/{id}/events'] = get('Server-sent events of a run');
   paths['/api/runs/{id}/cancel'] = { post: { summary: 'Cancel a run in flight', responses: { '200': { description: 'cancelled' }, ...errors(401, 404, 409) } } };
   paths['/api/runs/{id}/retry'] = { post: { summary: 'Run the failed part again', responses: { '202': { description: 'started' }, ...errors(401, 404, 409) } } };
+  paths['/api/backfills'] = {
+    get: { summary: 'Backfills, newest first, each with its progress', responses: { '200': { description: 'ok' }, ...errors(401) } },
+    post: { summary: 'Start a backfill: one root task per partition of a range or list', responses: { '202': { description: 'started' }, ...errors(400, 401, 404) } },
+  };
+  paths['/api/backfills/{id}'] = get('One backfill and every partition: value, state, run');
+  paths['/api/backfills/{id}/cancel'] = { post: { summary: 'Cancel a running backfill', responses: { '200': { description: 'cancelled' }, ...errors(401, 404, 409) } } };
+  paths['/api/backfills/{id}/resume'] = { post: { summary: 'Run its failed, cancelled and missing partitions again', responses: { '202': { description: 'resumed' }, ...errors(401, 404, 409) } } };
+  paths['/api/partitions/{type}/{chain}/{task}'] = get('The state of each partition of a range: DONE, FAILED, RUNNING, MISSING (the chain segment may be left out)', {
+    parameters: ['from', 'to', 'step', 'over', 'values'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+  });
   paths['/api/schedules'] = get('Every schedule: its state (active, paused), next tick, last tick and last run');
   paths['/api/schedules/{type}/{chain}/{task}/{name}/{action}'] = {
     post: {

@@ -305,3 +305,21 @@ export interface BackfillPage {
 export type BackfillDetailJson = BackfillSummary & {
   parts: Array<{ value: string; state: 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED'; run_id: string | null; url: string | null }>;
 };
+
+/** A partition's state in the partitions view: outputs exist, or what its latest run made of it. */
+export type PartitionStateJson = 'DONE' | 'FAILED' | 'RUNNING' | 'MISSING';
+
+/** `GET /api/partitions/<type>/<Task>?from=&to=`: each partition value's state, in order. */
+export interface PartitionsAnswer {
+  /** The task's reference, `type/chain/Task`. */
+  task: string;
+  /** The parameter each partition sets. */
+  over: string;
+  /** `2012-01-01..2012-12-31 by day`, or `list`. */
+  range: string;
+  /** The other parameters (defaults filled in). */
+  params: Record<string, unknown>;
+  counts: Record<PartitionStateJson, number>;
+  /** `run_id`: the latest run that recorded the partition's task (open it at `/api/runs/<run_id>`). */
+  partitions: Array<{ value: string; state: PartitionStateJson; task_id: string; run_id: string | null }>;
+}

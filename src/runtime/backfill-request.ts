@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NectarError } from '../core/errors';
 import type { Json } from '../core/identity';
 import { partitionValues, rangeLabel, STEPS, type Step } from '../core/partitions';
+import type { AnyTask } from '../core/task';
 import type { DiscoveredTask } from '../discovery/registry';
 import type { BackfillRow } from '../store/types';
 import type { Runtime } from './runtime';
@@ -50,7 +51,7 @@ function overOf(found: DiscoveredTask, r: BackfillRequest, fixed: Readonly<Recor
  * most `config.backfillMax` values, and every partition's parameters are valid (a bad one is
  * refused before anything runs, naming its value). Throws BAD_RANGE, BAD_PARAM, UNKNOWN_TASK.
  */
-export function backfillRow(rt: Runtime, r: BackfillRequest, now: number): { row: BackfillRow; found: DiscoveredTask } {
+export function backfillRow(rt: Runtime, r: BackfillRequest, now: number): { row: BackfillRow; found: DiscoveredTask; tasks: AnyTask[] } {
   const found = rt.resolve(r.task);
   const fixed = r.params ?? {};
   const over = overOf(found, r, fixed);
@@ -73,14 +74,16 @@ export function backfillRow(rt: Runtime, r: BackfillRequest, now: number): { row
   const concurrency = r.concurrency ?? DEFAULT_BACKFILL_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) bad(`'concurrency' ${JSON.stringify(r.concurrency)}: expected a whole number from 1 to 1000`, 'concurrency');
   let params: { [key: string]: Json } = {};
+  const tasks: AnyTask[] = [];
   for (const value of values) {
     try {
       const task = rt.instantiateFrom(found, { ...fixed, [over]: value });
+      tasks.push(task);
       if (value === values[0]) params = Object.fromEntries(Object.entries(task.params).filter(([k]) => k !== over));
     } catch (err) {
       const e = err as NectarError;
       throw new NectarError(e.code ?? 'BAD_PARAM', `partition ${over}=${value}: ${e.message}`, { param: over, value });
     }
   }
-  return { row: { id: randomUUID(), ref: found.ref, over, values, params, concurrency, range, state: 'RUNNING', createdAt: now, owner: rt.serverId }, found };
+  return { row: { id: randomUUID(), ref: found.ref, over, values, params, concurrency, range, state: 'RUNNING', createdAt: now, owner: rt.serverId }, found, tasks };
 }

@@ -65,8 +65,18 @@ export class Backfills {
   async get(id: string): Promise<BackfillDetail> {
     const row = await this.#store.getBackfill(id);
     if (!row) throw new NectarError('BACKFILL_NOT_FOUND', `no backfill ${id}`);
-    const parts = await this.#store.getBackfillParts(id);
+    const parts = this.#withRunning(id, await this.#store.getBackfillParts(id));
     return { row, parts, progress: progressOf(parts) };
+  }
+
+  /** The partitions in flight here, as RUNNING with their run. */
+  #withRunning(id: string, parts: BackfillPart[]): BackfillPart[] {
+    const running = this.#drivers.get(id)?.running;
+    if (!running || running.size === 0) return parts;
+    return parts.map((p) => {
+      const runId = running.get(p.value);
+      return runId === undefined ? p : { ...p, state: 'RUNNING', runId };
+    });
   }
 
   /** Newest first, each with its progress. */
@@ -74,7 +84,7 @@ export class Backfills {
     const page = await this.#store.listBackfills(q);
     const backfills = await Promise.all(
       page.backfills.map(async (row) => {
-        const parts = await this.#store.getBackfillParts(row.id);
+        const parts = this.#withRunning(row.id, await this.#store.getBackfillParts(row.id));
         return { row, parts, progress: progressOf(parts) };
       }),
     );
@@ -156,23 +166,24 @@ export class Backfills {
 
   async #runPart(row: BackfillRow, found: DiscoveredTask, p: BackfillPart, d: Driver): Promise<void> {
     const runId = randomUUID();
-    const part: BackfillPart = { ...p, state: 'RUNNING', runId };
+    // RUNNING is not written: `get` shows it from the driver (after a stop, a part left
+    // RUNNING or PENDING runs again all the same). One write per partition, when it ends.
     d.running.set(p.value, runId);
-    await this.#store.putBackfillParts([part]);
     let state: RunState | undefined;
     try {
       const run = await this.runs.fire(found, () => ({ ...row.params, [row.over]: p.value }), { kind: 'backfill', backfill: row.id, partition: p.value }, runId);
       const waitFor = run.joined ?? (this.runs.isActive(runId) ? runId : undefined);
       if (waitFor !== undefined) {
+        const live = this.runs.activeRun(waitFor); // the row the run manager finishes in place
         await this.runs.settled(waitFor);
-        state = (await this.#store.getRun(waitFor))?.state;
+        state = live?.state ?? (await this.#store.getRun(waitFor))?.state;
       } else state = run.state;
     } catch (err) {
       this.rt.logger.error({ err, backfill: row.id, partition: p.value }, 'a backfill partition could not be started');
     } finally {
       d.running.delete(p.value);
     }
-    await this.#store.putBackfillParts([{ ...part, state: partState(state) }]);
+    await this.#store.putBackfillParts([{ ...p, state: partState(state), runId }]);
   }
 
   async #finish(row: BackfillRow, d: Driver): Promise<void> {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ACTIVE_RUN_STATES, NOT_STARTED_TASK_STATES, type RunState, type TaskState } from '../core/states';
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, toCounts, toError, toParams, toTrigger } from './rows';
+import { GroupCommit } from './group-commit';
 import { BACKFILL_SCHEMA, SqliteBackfills } from './sqlite-backfills';
 import type { BackfillPart, BackfillRow, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
 
@@ -172,6 +173,7 @@ export class SqliteRunStore implements RunStore {
   private readonly writeTasks: (rows: readonly TaskRow[]) => void;
   private readonly interrupt: (now: number) => string[];
   private readonly backfills: SqliteBackfills;
+  private readonly commits: GroupCommit;
 
   constructor(path: string) {
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
@@ -188,6 +190,7 @@ export class SqliteRunStore implements RunStore {
     db.exec(SCHEMA);
     db.exec(BACKFILL_SCHEMA);
     this.backfills = new SqliteBackfills(db);
+    this.commits = new GroupCommit(db);
     addMissingColumns(db);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
     const max = db.prepare<[], { m: number | null }>('SELECT MAX(updated_seq) AS m FROM tasks').get();
@@ -215,24 +218,27 @@ export class SqliteRunStore implements RunStore {
   }
 
   async putRun(run: RunRow): Promise<void> {
-    this.stmts.putRun.run({
+    const rec = {
       id: run.id, root_task_id: run.rootTaskId, ref: run.ref, params: JSON.stringify(run.params), state: run.state,
       created_at: run.createdAt, started_at: run.startedAt ?? null, ended_at: run.endedAt ?? null,
       error: json(run.error), counts: json(run.counts), interrupted: run.interrupted === undefined ? null : run.interrupted ? 1 : 0,
       owner: run.owner ?? null, trigger: json(run.trigger), joined: run.joined ?? null,
-    });
+    };
+    return this.commits.write(() => this.stmts.putRun.run(rec), `run:${run.id}`);
   }
 
   async putTasks(rows: readonly TaskRow[]): Promise<void> {
-    if (rows.length > 0) this.writeTasks(rows);
+    if (rows.length > 0) return this.commits.write(() => this.writeTasks(rows));
   }
 
   async getRun(id: string): Promise<RunRow | undefined> {
+    this.commits.flush();
     const r = this.stmts.getRun.get(id);
     return r === undefined ? undefined : runFromRec(r);
   }
 
   async listRuns(q: RunQuery): Promise<{ runs: RunRow[]; total: number }> {
+    this.commits.flush();
     const limit = clampInt(q.limit, 50, 1, 500);
     const offset = clampInt(q.offset, 0, 0, Number.MAX_SAFE_INTEGER);
     const s = this.stmts;
@@ -242,59 +248,72 @@ export class SqliteRunStore implements RunStore {
   }
 
   async getTasks(runId: string): Promise<TaskRow[]> {
+    this.commits.flush();
     return this.stmts.getTasks.all(runId).map(taskFromRec);
   }
 
   async latestTask(taskId: string): Promise<TaskRow | undefined> {
+    this.commits.flush();
     const r = this.stmts.latestTask.get(taskId);
     return r === undefined ? undefined : taskFromRec(r);
   }
 
   async markInterrupted(now: number): Promise<string[]> {
+    this.commits.flush();
     return this.interrupt(now);
   }
 
   async listSchedules(): Promise<ScheduleState[]> {
+    this.commits.flush();
     return this.stmts.listSchedules.all().map(scheduleFromRec);
   }
 
   async initSchedule(key: string, now: number): Promise<ScheduleState> {
+    this.commits.flush();
     this.stmts.initSchedule.run({ key, now });
     return scheduleFromRec(this.stmts.getSchedule.get(key) as ScheduleRec);
   }
 
   async claimTick(key: string, tick: number, now: number, runId?: string): Promise<boolean> {
+    this.commits.flush();
     this.stmts.initSchedule.run({ key, now: tick - 1 });
     return this.stmts.claimTick.run({ key, tick, now, run: runId ?? null }).changes === 1;
   }
 
   async setPaused(key: string, paused: boolean, now: number): Promise<ScheduleState> {
+    this.commits.flush();
     this.stmts.initSchedule.run({ key, now });
     this.stmts.setPaused.run({ key, paused: paused ? 1 : 0, now });
     return scheduleFromRec(this.stmts.getSchedule.get(key) as ScheduleRec);
   }
 
   async putBackfill(b: BackfillRow): Promise<void> {
-    this.backfills.put(b);
+    const copy = { ...b };
+    return this.commits.write(() => this.backfills.put(copy), `backfill:${b.id}`);
   }
 
   async getBackfill(id: string): Promise<BackfillRow | undefined> {
+    this.commits.flush();
     return this.backfills.get(id);
   }
 
   async listBackfills(q: { limit?: number; offset?: number }): Promise<{ backfills: BackfillRow[]; total: number }> {
+    this.commits.flush();
     return this.backfills.list(q);
   }
 
   async putBackfillParts(parts: readonly BackfillPart[]): Promise<void> {
-    this.backfills.putParts(parts);
+    const copy = parts.map((p) => ({ ...p }));
+    return this.commits.write(() => this.backfills.putParts(copy));
   }
 
   async getBackfillParts(id: string): Promise<BackfillPart[]> {
+    this.commits.flush();
     return this.backfills.parts(id);
   }
 
   async close(): Promise<void> {
+    this.commits.flush();
     if (this.db.open) this.db.close();
   }
 }
