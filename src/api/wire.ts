@@ -321,5 +321,6 @@ export interface PartitionsAnswer {
   params: Record<string, unknown>;
   counts: Record<PartitionStateJson, number>;
   /** `run_id`: the latest run that recorded the partition's task (open it at `/api/runs/<run_id>`). */
-  partitions: Array<{ value: string; state: PartitionStateJson; task_id: string; run_id: string | null }>;
+  /** `deadline_missed`: a schedule's deadline for this partition passed before it was DONE. */
+  partitions: Array<{ value: string; state: PartitionStateJson; task_id: string; run_id: string | null; deadline_missed: boolean }>;
 }

@@ -14,6 +14,8 @@ export interface PartitionCell {
   readonly taskId: string;
   /** The latest run that recorded this partition's task, if any. */
   readonly runId: string | undefined;
+  /** A schedule's deadline for this partition passed before it was DONE. */
+  readonly deadlineMissed: boolean;
 }
 
 export interface Partitions {
@@ -51,7 +53,7 @@ export async function partitionStates(rt: Runtime, store: RunStore, q: Omit<Back
   const latest = await Promise.all(tasks.map((t: AnyTask) => store.latestTask(t.id)));
   const cells = tasks.map((t, i): PartitionCell => {
     const last = latest[i];
-    return { value: row.values[i] as string, state: complete[i] ? 'DONE' : fromRow(last), taskId: t.id, runId: last?.runId };
+    return { value: row.values[i] as string, state: complete[i] ? 'DONE' : fromRow(last), taskId: t.id, runId: last?.runId, deadlineMissed: false };
   });
   return { ref: row.ref, over: row.over, range: row.range, params: row.params, cells };
 }

@@ -57,7 +57,7 @@ describe('the partitions API', () => {
     expect(at('2012-01-01')).toMatchObject({ state: 'DONE', run_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(at('2012-01-10')).toMatchObject({ state: 'FAILED', run_id: expect.any(String) });
     expect(at('2012-02-15')).toMatchObject({ state: 'RUNNING', run_id: started.body.data['run_id'] });
-    expect(at('2012-02-16')).toEqual({ value: '2012-02-16', state: 'MISSING', task_id: expect.any(String), run_id: null });
+    expect(at('2012-02-16')).toEqual({ value: '2012-02-16', state: 'MISSING', task_id: expect.any(String), run_id: null, deadline_missed: false });
     expect(a.partitions.map((p) => p.value).slice(0, 2)).toEqual(['2012-01-01', '2012-01-02']);
 
     // The same by week, and by a list of values.

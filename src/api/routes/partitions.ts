@@ -35,7 +35,7 @@ export function partitionsRouter(rt: Runtime, runs: RunManager): Router {
       range: p.range,
       params: p.params,
       counts,
-      partitions: p.cells.map((c) => ({ value: c.value, state: c.state, task_id: c.taskId, run_id: c.runId ?? null })),
+      partitions: p.cells.map((c) => ({ value: c.value, state: c.state, task_id: c.taskId, run_id: c.runId ?? null, deadline_missed: c.deadlineMissed })),
     };
   };
   for (const path of ['/partitions/:type/:task', '/partitions/:type/:chain/:task']) {
