@@ -197,8 +197,17 @@ const dayOfDataset = {
   day: p.date({ min: '2012-01-01', max: '2012-12-31', description: 'the day to count (required)' }),
 };
 
-/** Donations per candidate on one `day`, into `counts.json`: `{date, total, counts}`. */
-export class CandidateCountsTask extends task(dayOfDataset) {
+/**
+ * Donations per candidate on one `day`, into `counts.json`: `{date, total, counts}`.
+ * Its schedule replays 2012 (the data set's year): each night at 02:00 New York time it counts
+ * the same calendar day of 2012 as the day before, due by 06:00 there.
+ *   npx nectar backfill elections/CandidateCountsTask --from 2012-01-01 --to 2012-12-31
+ */
+export class CandidateCountsTask extends task(dayOfDataset, {
+  schedules: [
+    { name: 'nightly', cron: '0 2 * * *', timezone: 'America/New_York', params: (tick) => ({ day: `2012-${tick.date(-1).slice(5)}` }), catchup: 'all', maxCatchup: 7, deadline: '06:00' },
+  ],
+}) {
   requires() {
     return new DonationsTask({ seed: this.params.seed, count: this.params.count });
   }

@@ -6,7 +6,7 @@ import type { CatalogueEntry, ParamsSchema, ScheduleEntry } from './wire';
 export function catalogue(rt: Runtime): CatalogueEntry[] {
   const schedules = new Map<string, ScheduleEntry[]>();
   for (const s of rt.registry.schedules) {
-    const entry: ScheduleEntry = { name: s.name, cron: s.cron, timezone: s.timezone, catchup: s.catchup, max_catchup: s.maxCatchup };
+    const entry: ScheduleEntry = { name: s.name, cron: s.cron, timezone: s.timezone, catchup: s.catchup, max_catchup: s.maxCatchup, deadline: s.deadline ?? null };
     const list = schedules.get(s.ref);
     if (list) list.push(entry);
     else schedules.set(s.ref, [entry]);

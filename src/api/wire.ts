@@ -87,6 +87,8 @@ export interface ScheduleEntry {
   timezone: string;
   catchup: 'all' | 'latest' | 'none';
   max_catchup: number;
+  /** `'06:00'` or `'4h'`; null without a deadline. */
+  deadline: string | null;
 }
 
 /** `GET /api/chains`. */
@@ -169,6 +171,8 @@ export interface ScheduleSummary {
   timezone: string;
   catchup: 'all' | 'latest' | 'none';
   max_catchup: number;
+  /** `'06:00'` (time of day in its zone) or `'4h'` (after the tick); null without a deadline. */
+  deadline: string | null;
   state: 'active' | 'paused';
   /** The next tick it will fire; null while paused (or when it never fires again). */
   next_tick: number | null;

@@ -13,7 +13,7 @@ const when = (ms: number | undefined): string => (ms === undefined ? '-' : new D
 async function viewJson(v: ScheduleView, store: RunStore): Promise<Record<string, unknown>> {
   const last = v.state.lastRunId === undefined ? undefined : await store.getRun(v.state.lastRunId);
   return {
-    key: v.key, task: v.schedule.ref, name: v.schedule.name, cron: v.schedule.cron, timezone: v.schedule.timezone, catchup: v.schedule.catchup,
+    key: v.key, task: v.schedule.ref, name: v.schedule.name, cron: v.schedule.cron, timezone: v.schedule.timezone, catchup: v.schedule.catchup, deadline: v.schedule.deadline ?? null,
     state: v.state.paused ? 'paused' : 'active', next_tick: v.next?.toISOString() ?? null, last_tick: v.state.lastTick === undefined ? null : new Date(v.state.lastTick).toISOString(),
     last_run: last ? { run_id: last.id, state: last.state } : null,
   };

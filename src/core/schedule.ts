@@ -32,6 +32,12 @@ export interface ScheduleSpec {
   readonly catchup?: CatchUp;
   /** With `catchup: 'all'`: at most this many missed ticks are fired (default 100). */
   readonly maxCatchup?: number;
+  /**
+   * When the tick's partition must be DONE: a time of day in the schedule's zone (`'06:00'`:
+   * the first 06:00 at or after the tick) or a duration after the tick (`'90m'`, `'4h'`,
+   * `'1d'`). Not DONE by then: a `deadline:missed` webhook event, and a flag in the grid.
+   */
+  readonly deadline?: string;
 }
 
 export const CATCH_UPS: readonly CatchUp[] = ['all', 'latest', 'none'];

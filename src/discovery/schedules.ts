@@ -19,6 +19,27 @@ export interface CompiledSchedule {
   next(after: Date): Date | undefined;
   /** The task's raw parameters for the tick at `at`. */
   paramsAt(at: Date): Readonly<Record<string, unknown>>;
+  /** As declared (`'06:00'`, `'4h'`); undefined without a deadline. */
+  readonly deadline: string | undefined;
+  /** When the partition of the tick at `tick` must be DONE; undefined without a deadline. */
+  deadlineAt(tick: Date): Date | undefined;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A deadline's rule, or why it is not one. */
+function deadlineRule(raw: unknown, timezone: string): ((tick: Date) => Date | undefined) | string {
+  const bad = `deadline ${JSON.stringify(raw)}: expected a time of day HH:MM (e.g. '06:00') or a duration after the tick (e.g. '90m', '4h', '1d')`;
+  if (typeof raw !== 'string') return bad;
+  const clock = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(raw);
+  if (clock) {
+    const at = new Cron(`${Number(clock[2])} ${Number(clock[1])} * * *`, { timezone, paused: true });
+    return (tick) => at.nextRun(new Date(tick.getTime() - 1)) ?? undefined;
+  }
+  const span = /^(\d{1,6})([smhd])$/.exec(raw);
+  if (!span || Number(span[1]) === 0) return bad;
+  const ms = Number(span[1]) * (UNIT_MS[span[2] as string] as number);
+  return (tick) => new Date(tick.getTime() + ms);
 }
 
 /** The instant the mapping of each schedule is tried at when the chains load: its first tick after this. */
@@ -50,6 +71,8 @@ function compileOne(t: DiscoveredTask, spec: ScheduleSpec): CompiledSchedule | s
     return `cron ${JSON.stringify(spec.cron)}: ${(err as Error).message}`;
   }
   const next = (after: Date): Date | undefined => cron.nextRun(after) ?? undefined;
+  const rule = spec.deadline === undefined ? undefined : deadlineRule(spec.deadline, timezone);
+  if (typeof rule === 'string') return rule;
   const map = spec.params ?? {};
   const paramsAt = (at: Date): Readonly<Record<string, unknown>> => (typeof map === 'function' ? map(tickAt(at, timezone)) : map);
   const probe = next(PROBE_FROM);
@@ -68,7 +91,7 @@ function compileOne(t: DiscoveredTask, spec: ScheduleSpec): CompiledSchedule | s
   } catch (err) {
     return `its parameters for the tick of ${probe.toISOString()} are not valid: ${(err as Error).message}`;
   }
-  return { ref: t.ref, name: spec.name, cron: spec.cron, timezone, catchup, maxCatchup, task: t, next, paramsAt };
+  return { ref: t.ref, name: spec.name, cron: spec.cron, timezone, catchup, maxCatchup, task: t, next, paramsAt, deadline: spec.deadline, deadlineAt: (tick) => rule?.(tick) };
 }
 
 /**

@@ -50,10 +50,10 @@ function fromRow(row: TaskRow | undefined): PartitionState {
 export async function partitionStates(rt: Runtime, store: RunStore, q: Omit<BackfillRequest, 'concurrency'>): Promise<Partitions> {
   const { row, tasks } = backfillRow(rt, q, Date.now());
   const complete = await checkComplete(tasks, rt.store);
-  const latest = await Promise.all(tasks.map((t: AnyTask) => store.latestTask(t.id)));
+  const [latest, misses] = await Promise.all([Promise.all(tasks.map((t: AnyTask) => store.latestTask(t.id))), store.deadlineMisses(tasks.map((t) => t.id))]);
   const cells = tasks.map((t, i): PartitionCell => {
     const last = latest[i];
-    return { value: row.values[i] as string, state: complete[i] ? 'DONE' : fromRow(last), taskId: t.id, runId: last?.runId, deadlineMissed: false };
+    return { value: row.values[i] as string, state: complete[i] ? 'DONE' : fromRow(last), taskId: t.id, runId: last?.runId, deadlineMissed: misses.has(t.id) };
   });
   return { ref: row.ref, over: row.over, range: row.range, params: row.params, cells };
 }

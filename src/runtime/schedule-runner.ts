@@ -8,11 +8,15 @@ import { dueTicks } from './due-ticks';
 
 /** Start (or record) the run of a tick under `runId`: the tick is already claimed. */
 export type FireTick = (s: CompiledSchedule, trigger: ScheduleTrigger, runId: string) => Promise<void>;
+/** A tick's deadline has passed (its check is already claimed): see whether its partition is DONE, and tell if not. */
+export type CheckDeadline = (s: CompiledSchedule, tick: Date, deadline: Date) => Promise<void>;
 
 export interface ScheduleRunnerDeps {
   readonly schedules: readonly CompiledSchedule[];
-  readonly store: Pick<RunStore, 'listSchedules' | 'initSchedule' | 'claimTick' | 'setPaused'>;
+  readonly store: Pick<RunStore, 'listSchedules' | 'initSchedule' | 'claimTick' | 'setPaused' | 'claimDeadline'>;
   readonly fire: FireTick;
+  /** Called once per tick fired whose schedule has a deadline, when the deadline passes. */
+  readonly checkDeadline?: CheckDeadline;
   readonly clock: Clock;
   readonly logger: Logger;
   /**
@@ -81,6 +85,8 @@ export class ScheduleRunner {
       for (const [key, s] of this.#byKey) {
         if (this.#stopped) return;
         const state = states.get(key) ?? (await this.d.store.initSchedule(key, now));
+        const deadline = await this.#deadlines(key, s, state, now);
+        if (deadline !== undefined) wake = Math.min(wake, deadline);
         if (state.paused) continue;
         const next = this.#nextAfterCursor(key, s, state.cursor);
         if (next === undefined) continue;
@@ -88,8 +94,10 @@ export class ScheduleRunner {
           wake = Math.min(wake, next.getTime());
           continue;
         }
-        const after = await this.#fireDue(key, s, state, now);
+        const { next: after, lastFired } = await this.#fireDue(key, s, state, now);
         if (after !== undefined) wake = Math.min(wake, after.getTime());
+        const due = lastFired === undefined ? undefined : s.deadlineAt(lastFired);
+        if (due !== undefined) wake = Math.min(wake, due.getTime());
       }
     } catch (err) {
       this.d.logger.error({ err }, 'schedules: looking at the schedule states failed; trying again later');
@@ -106,19 +114,42 @@ export class ScheduleRunner {
     return next;
   }
 
-  /** Claim and fire the ticks due of one schedule; returns its next tick. */
-  async #fireDue(key: string, s: CompiledSchedule, state: ScheduleState, now: number): Promise<Date | undefined> {
+  /**
+   * The deadlines of a schedule's fired ticks that have passed: each checked once (claimed
+   * in the store), oldest first, at most 100 a look. Returns the next deadline to wake for.
+   */
+  async #deadlines(key: string, s: CompiledSchedule, state: ScheduleState, now: number): Promise<number | undefined> {
+    if (s.deadline === undefined || this.d.checkDeadline === undefined || state.lastTick === undefined) return undefined;
+    let t = s.next(new Date(state.deadlineCursor ?? state.lastTick - 1));
+    for (let n = 0; t !== undefined && t.getTime() <= state.lastTick && n < 100; n++, t = s.next(t)) {
+      const due = s.deadlineAt(t);
+      if (due === undefined) return undefined;
+      if (due.getTime() > now) return due.getTime();
+      if (!(await this.d.store.claimDeadline(key, t.getTime(), now))) continue; // another server checks it
+      try {
+        await this.d.checkDeadline(s, t, due);
+      } catch (err) {
+        this.d.logger.error({ err, schedule: key, tick: t.toISOString() }, 'schedules: checking a deadline failed');
+      }
+    }
+    return undefined;
+  }
+
+  /** Claim and fire the ticks due of one schedule; returns its next tick and the last tick it fired. */
+  async #fireDue(key: string, s: CompiledSchedule, state: ScheduleState, now: number): Promise<{ next: Date | undefined; lastFired: Date | undefined }> {
     const due = dueTicks(s, new Date(state.cursor), new Date(now));
+    let lastFired: Date | undefined;
     for (const tick of due.fire) {
       const runId = randomUUID();
       if (!(await this.d.store.claimTick(key, tick.getTime(), now, runId))) continue; // another server has it
+      lastFired = tick;
       await this.#fire(s, { kind: 'schedule', schedule: s.name, tick: tick.getTime() }, runId);
     }
     if (due.last !== undefined) await this.d.store.claimTick(key, due.last.getTime(), now); // past the ticks let go
     if (due.dropped > 0) {
       this.d.logger.warn({ schedule: key, dropped: due.dropped, catchup: s.catchup }, `schedule ${key}: ${due.dropped} missed tick(s) not fired (catch-up '${s.catchup}')`);
     }
-    return due.next;
+    return { next: due.next, lastFired };
   }
 
   async #fire(s: CompiledSchedule, trigger: ScheduleTrigger, runId: string): Promise<void> {

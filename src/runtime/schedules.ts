@@ -1,3 +1,4 @@
+import { checkComplete } from '../core/binding';
 import type { Clock } from '../core/clock';
 import { NectarError } from '../core/errors';
 import { systemClock } from './clock';
@@ -13,6 +14,15 @@ export function scheduleRunner(rt: Runtime, runs: RunManager, clock: Clock = sys
     clock,
     logger: rt.logger,
     fire: async (s, trigger, runId) => void (await runs.fire(s.task, () => s.paramsAt(new Date(trigger.tick)), trigger, runId)),
+    checkDeadline: async (s, tick, deadline) => {
+      const task = rt.instantiateFrom(s.task, s.paramsAt(tick));
+      const [complete] = await checkComplete([task], rt.store);
+      if (complete) return;
+      const key = scheduleKey(s);
+      await runs.store.putDeadlineMiss({ taskId: task.id, key, tick: tick.getTime(), deadline: deadline.getTime() });
+      rt.logger.warn({ schedule: key, task_id: task.id, tick: tick.toISOString(), deadline: deadline.toISOString() }, `schedule ${key}: the partition of the tick of ${tick.toISOString()} was not DONE by its deadline`);
+      runs.webhooks.deadlineMissed({ schedule: key, ref: s.ref, taskId: task.id, params: task.params, tick: tick.getTime(), deadline: deadline.getTime() });
+    },
   });
 }
 

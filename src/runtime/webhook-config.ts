@@ -6,8 +6,8 @@ import { intVar } from './config-vars';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** What a webhook can be told: how a run ended. */
-export const WEBHOOK_EVENTS = ['run:succeeded', 'run:failed', 'run:cancelled'] as const;
+/** What a webhook can be told: how a run ended, and a schedule's partition not DONE by its deadline. */
+export const WEBHOOK_EVENTS = ['run:succeeded', 'run:failed', 'run:cancelled', 'deadline:missed'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 const DEFAULT_EVENTS: readonly WebhookEvent[] = ['run:succeeded', 'run:failed'];
@@ -64,7 +64,9 @@ function logUrl(href: string): string {
 
 function events(raw: unknown, where: string): WebhookEvent[] {
   if (!Array.isArray(raw) || raw.length === 0) throw bad(`${where}: "events" must be a non-empty array of ${WEBHOOK_EVENTS.join(', ')}`);
-  return raw.map((e: unknown, i) => {
+  return raw.map((raw: unknown, i) => {
+    // `deadline.missed` is read as `deadline:missed` (either spelling of an event is accepted).
+    const e = typeof raw === 'string' ? raw.replace('.', ':') : raw;
     if (!(WEBHOOK_EVENTS as readonly unknown[]).includes(e)) throw bad(`${where}: events[${i}] ${JSON.stringify(e)} is not an event; expected ${WEBHOOK_EVENTS.join(', ')}`);
     return e as WebhookEvent;
   });

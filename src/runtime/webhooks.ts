@@ -76,11 +76,24 @@ export interface WebhookOptions {
   closeGraceMs?: number;
 }
 
+/** A schedule's partition not DONE by its deadline, as the `deadline:missed` event tells it. Times are epoch ms. */
+export interface MissedDeadline {
+  /** The schedule's key, `type/chain/Task/name`. */
+  readonly schedule: string;
+  /** The task's reference, `type/chain/Task`. */
+  readonly ref: string;
+  readonly taskId: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly tick: number;
+  readonly deadline: number;
+}
+
 interface Delivery {
   readonly id: string;
   readonly hook: WebhookTarget;
   readonly event: WebhookEvent;
-  readonly runId: string;
+  /** What it is about, for the log: the run, or the task whose deadline passed. */
+  readonly about: Readonly<Record<string, string>>;
   readonly body: string;
   attempt: number;
 }
@@ -142,23 +155,48 @@ export class Webhooks {
       }
       for (const hook of hooks) {
         const id = randomUUID();
-        const d: Delivery = { id, hook, event, runId: run.id, body: JSON.stringify(webhookPayload(event, run, id, this.config.publicUrl)), attempt: 0 };
-        this.#inflight.add(d);
-        const p: Promise<void> = this.#deliver(d)
-          .catch((err: unknown) => this.logger.error({ err, ...this.#fields(d) }, 'webhook delivery crashed'))
-          .finally(() => {
-            this.#inflight.delete(d);
-            this.#done.delete(p);
-          });
-        this.#done.add(p);
+        this.#send({ id, hook, event, about: { run_id: run.id }, body: JSON.stringify(webhookPayload(event, run, id, this.config.publicUrl)), attempt: 0 });
       }
     } catch (err) {
       this.logger.error({ err, run_id: run.id }, 'webhook notification failed');
     }
   }
 
+  /** A schedule's partition was not DONE by its deadline: tell every hook that wants `deadline:missed`. Never throws. */
+  deadlineMissed(m: MissedDeadline): void {
+    try {
+      const hooks = this.config.hooks.filter((h) => h.events.includes('deadline:missed') && hookMatches(h, m.ref));
+      if (hooks.length === 0) return;
+      if (this.#closed) {
+        this.logger.warn({ event: 'deadline:missed', task_id: m.taskId, webhooks: hooks.map((h) => h.logUrl) }, 'webhooks closed: deadline notification not sent');
+        return;
+      }
+      for (const hook of hooks) {
+        const id = randomUUID();
+        const body = {
+          event: 'deadline:missed', delivery_id: id, sent_at: new Date().toISOString(),
+          deadline: { schedule: m.schedule, task: m.ref, task_id: m.taskId, params: m.params, tick: m.tick, deadline: m.deadline },
+        };
+        this.#send({ id, hook, event: 'deadline:missed', about: { task_id: m.taskId }, body: JSON.stringify(body), attempt: 0 });
+      }
+    } catch (err) {
+      this.logger.error({ err, task_id: m.taskId }, 'webhook notification failed');
+    }
+  }
+
+  #send(d: Delivery): void {
+    this.#inflight.add(d);
+    const p: Promise<void> = this.#deliver(d)
+      .catch((err: unknown) => this.logger.error({ err, ...this.#fields(d) }, 'webhook delivery crashed'))
+      .finally(() => {
+        this.#inflight.delete(d);
+        this.#done.delete(p);
+      });
+    this.#done.add(p);
+  }
+
   #fields(d: Delivery): Record<string, unknown> {
-    return { url: d.hook.logUrl, event: d.event, run_id: d.runId, delivery_id: d.id, attempt: d.attempt };
+    return { url: d.hook.logUrl, event: d.event, ...d.about, delivery_id: d.id, attempt: d.attempt };
   }
 
   async #deliver(d: Delivery): Promise<void> {

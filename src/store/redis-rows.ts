@@ -63,5 +63,6 @@ export function scheduleFromHash(key: string, h: Record<string, string>): Schedu
   const s: ScheduleState = { key, paused: h.paused === '1', cursor, updatedAt: Number(h.updatedAt) || cursor };
   if (h.lastTick !== undefined && Number.isFinite(Number(h.lastTick))) s.lastTick = Number(h.lastTick);
   if (h.lastRunId !== undefined) s.lastRunId = h.lastRunId;
+  if (h.deadlineCursor !== undefined && Number.isFinite(Number(h.deadlineCursor))) s.deadlineCursor = Number(h.deadlineCursor);
   return s;
 }

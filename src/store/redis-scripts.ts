@@ -20,6 +20,7 @@ const FILES = {
   nectarScheduleInit: 'schedule-init',
   nectarScheduleClaim: 'schedule-claim',
   nectarSchedulePause: 'schedule-pause',
+  nectarScheduleDeadline: 'schedule-deadline',
 } as const;
 type Command = keyof typeof FILES;
 
@@ -97,6 +98,8 @@ export interface RunScripts {
   scheduleInit(keys: ScheduleKeys, args: { key: string; now: number }): Promise<Record<string, string>>;
   /** True if the tick was claimed. */
   scheduleClaim(keys: ScheduleKeys, args: { key: string; tick: number; now: number; runId?: string | undefined }): Promise<boolean>;
+  /** True if the deadline check of the tick was claimed. */
+  scheduleDeadline(keys: ScheduleKeys, args: { key: string; tick: number; now: number }): Promise<boolean>;
   /** The schedule's hash after the change. */
   schedulePause(keys: ScheduleKeys, args: { key: string; paused: boolean; now: number }): Promise<Record<string, string>>;
 }
@@ -155,6 +158,9 @@ export function runScripts(redis: Redis): RunScripts {
     },
     async scheduleClaim(k, a) {
       return (await call('nectarScheduleClaim', [k.schedule, k.schedules], [a.key, String(a.tick), String(a.now), a.runId ?? ''])) === 1;
+    },
+    async scheduleDeadline(k, a) {
+      return (await call('nectarScheduleDeadline', [k.schedule, k.schedules], [a.key, String(a.tick), String(a.now)])) === 1;
     },
     async schedulePause(k, a) {
       return pairs(await call('nectarSchedulePause', [k.schedule, k.schedules], [a.key, a.paused ? '1' : '0', String(a.now)]));

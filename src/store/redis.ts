@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { RUN_STATES, type RunState, isActiveRun, isNotStarted } from '../core/states';
 import { RedisBackfills } from './redis-backfills';
-import type { BackfillPart, BackfillRow, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
+import type { BackfillPart, BackfillRow, DeadlineMiss, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt } from './rows';
 import { isStr, runFromJson, runJson, scheduleFromHash, taskFromJson } from './redis-rows';
 import { type RunScripts, runScripts, type TaskRewrite } from './redis-scripts';
@@ -31,6 +31,7 @@ function keys(p: string) {
     ownerPrefix: `${p}:runs:owner:`,
     schedule: (key: string) => `${p}:schedule:${key}`,
     schedules: `${p}:schedules`,
+    misses: `${p}:deadline-misses`,
   };
 }
 
@@ -207,6 +208,20 @@ export class RedisRunStore implements RunStore {
 
   getBackfillParts(id: string): Promise<BackfillPart[]> {
     return this.backfills.parts(id);
+  }
+
+  claimDeadline(key: string, tick: number, now: number): Promise<boolean> {
+    return this.scripts.scheduleDeadline(this.#scheduleKeys(key), { key, tick, now });
+  }
+
+  async putDeadlineMiss(m: DeadlineMiss): Promise<void> {
+    await this.redis.hset(this.k.misses, m.taskId, JSON.stringify(m));
+  }
+
+  async deadlineMisses(taskIds: readonly string[]): Promise<Set<string>> {
+    if (taskIds.length === 0) return new Set();
+    const found = await this.redis.hmget(this.k.misses, ...taskIds);
+    return new Set(taskIds.filter((_, i) => found[i] !== null));
   }
 
   #scheduleKeys(key: string): { schedule: string; schedules: string } {

@@ -110,6 +110,18 @@ export interface ScheduleState {
   lastRunId?: string;
   /** When this state last changed (epoch ms). */
   updatedAt: number;
+  /** Ticks at or before this (epoch ms) have had their deadline looked at. */
+  deadlineCursor?: number;
+}
+
+/** A tick whose partition was not DONE by its schedule's deadline. */
+export interface DeadlineMiss {
+  /** The partition's root task id. */
+  readonly taskId: string;
+  /** The schedule's key. */
+  readonly key: string;
+  readonly tick: number;
+  readonly deadline: number;
 }
 
 /** One task within one run. */
@@ -186,6 +198,12 @@ export interface RunStore {
    * while paused are not fired. Returns the new state (created when missing).
    */
   setPaused(key: string, paused: boolean, now: number): Promise<ScheduleState>;
+  /** Claim the deadline check of a tick, atomically (as `claimTick`, on the deadline cursor): true for one caller only. */
+  claimDeadline(key: string, tick: number, now: number): Promise<boolean>;
+  /** Record a missed deadline (replacing one of the same task id). */
+  putDeadlineMiss(m: DeadlineMiss): Promise<void>;
+  /** Of these task ids, the ones with a missed deadline recorded. */
+  deadlineMisses(taskIds: readonly string[]): Promise<Set<string>>;
   /** Insert or replace a backfill row (its parts are written apart). */
   putBackfill(b: BackfillRow): Promise<void>;
   getBackfill(id: string): Promise<BackfillRow | undefined>;

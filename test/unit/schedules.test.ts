@@ -125,10 +125,10 @@ describe('schedules in the catalogue (GET /api/chains, nectar list --json)', () 
     try {
       const byTask = new Map(catalogue(rt).map((e) => [e.task, e.schedules]));
       expect(byTask.get('DailyTask')).toEqual([
-        { name: 'nightly', cron: '0 2 * * *', timezone: 'Europe/Berlin', catchup: 'all', max_catchup: 30 },
-        { name: 'eu', cron: '0 30 6 * * 1-5', timezone: 'Europe/Berlin', catchup: 'latest', max_catchup: 100 },
+        { name: 'nightly', cron: '0 2 * * *', timezone: 'Europe/Berlin', catchup: 'all', max_catchup: 30, deadline: null },
+        { name: 'eu', cron: '0 30 6 * * 1-5', timezone: 'Europe/Berlin', catchup: 'latest', max_catchup: 100, deadline: null },
       ]);
-      expect(byTask.get('BadTask')).toEqual([{ name: 'twice', cron: '0 3 * * *', timezone: 'UTC', catchup: 'latest', max_catchup: 100 }]);
+      expect(byTask.get('BadTask')).toEqual([{ name: 'twice', cron: '0 3 * * *', timezone: 'UTC', catchup: 'latest', max_catchup: 100, deadline: null }]);
       expect(byTask.get('PlainTask')).toEqual([]);
     } finally {
       await rt.close();

@@ -26,6 +26,7 @@ export function schedulesRouter(rt: Runtime, runs: RunManager, schedules: Schedu
       timezone: s.timezone,
       catchup: s.catchup,
       max_catchup: s.maxCatchup,
+      deadline: s.deadline ?? null,
       state: v.state.paused ? 'paused' : 'active',
       next_tick: v.next?.getTime() ?? null,
       last_tick: v.state.lastTick ?? null,

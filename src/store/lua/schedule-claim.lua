@@ -12,7 +12,7 @@
 -- Returns 1 if claimed, 0 otherwise.
 local tick = tonumber(ARGV[2])
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'paused', '0', 'cursor', tostring(tick - 1), 'updatedAt', ARGV[3])
+  redis.call('HSET', KEYS[1], 'paused', '0', 'cursor', tostring(tick - 1), 'updatedAt', ARGV[3], 'deadlineCursor', tostring(tick - 1))
   redis.call('SADD', KEYS[2], ARGV[1])
 end
 local state = redis.call('HMGET', KEYS[1], 'paused', 'cursor')

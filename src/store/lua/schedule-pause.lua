@@ -9,7 +9,7 @@
 -- Returns the hash's fields and values.
 local now = tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'paused', '0', 'cursor', ARGV[3], 'updatedAt', ARGV[3])
+  redis.call('HSET', KEYS[1], 'paused', '0', 'cursor', ARGV[3], 'updatedAt', ARGV[3], 'deadlineCursor', ARGV[3])
   redis.call('SADD', KEYS[2], ARGV[1])
 end
 redis.call('HSET', KEYS[1], 'paused', ARGV[2], 'updatedAt', ARGV[3])
