@@ -5,6 +5,7 @@ import { ACTIVE_RUN_STATES, NOT_STARTED_TASK_STATES, type RunState, type TaskSta
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, toCounts, toError, toParams, toTrigger } from './rows';
 import { GroupCommit } from './group-commit';
 import { BACKFILL_SCHEMA, SqliteBackfills } from './sqlite-backfills';
+import { addScheduleColumns, SCHEDULE_SCHEMA, SqliteSchedules } from './sqlite-schedules';
 import type { BackfillPart, BackfillRow, DeadlineMiss, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
 
 const SCHEMA_VERSION = 1;
@@ -25,11 +26,6 @@ CREATE TABLE IF NOT EXISTS tasks (
   PRIMARY KEY (run_id, task_id)
 );
 CREATE INDEX IF NOT EXISTS tasks_task_updated ON tasks (task_id, updated_seq);
-CREATE TABLE IF NOT EXISTS schedules (
-  key TEXT PRIMARY KEY, paused INTEGER NOT NULL, cursor INTEGER NOT NULL, last_tick INTEGER,
-  last_run_id TEXT, updated_at INTEGER NOT NULL, deadline_cursor INTEGER
-);
-CREATE TABLE IF NOT EXISTS deadline_misses (task_id TEXT PRIMARY KEY, key TEXT NOT NULL, tick INTEGER NOT NULL, deadline INTEGER NOT NULL);
 `;
 
 /** A constant list of states as SQL literals (`'QUEUED', 'RUNNING'`): the names hold no quote. */
@@ -46,7 +42,6 @@ interface RunRec {
   started_at: number | null; ended_at: number | null; error: string | null; counts: string | null; interrupted: number | null;
   owner: string | null; trigger: string | null; joined: string | null;
 }
-interface ScheduleRec { key: string; paused: number; cursor: number; last_tick: number | null; last_run_id: string | null; updated_at: number; deadline_cursor: number | null }
 interface TaskRec {
   run_id: string; task_id: string; name: string; params: string; state: string; skipped: number; attempts: number;
   started_at: number | null; ended_at: number | null; error: string | null; deps: string;
@@ -83,13 +78,6 @@ function runFromRec(r: RunRec): RunRow {
   return run;
 }
 
-function scheduleFromRec(r: ScheduleRec): ScheduleState {
-  const s: ScheduleState = { key: r.key, paused: r.paused !== 0, cursor: r.cursor, updatedAt: r.updated_at };
-  if (r.last_tick !== null) s.lastTick = r.last_tick;
-  if (r.last_run_id !== null) s.lastRunId = r.last_run_id;
-  if (r.deadline_cursor !== null) s.deadlineCursor = r.deadline_cursor;
-  return s;
-}
 
 function taskFromRec(r: TaskRec): TaskRow {
   const row: TaskRow = {
@@ -111,8 +99,6 @@ function taskFromRec(r: TaskRec): TaskRow {
 function addMissingColumns(db: Database.Database): void {
   const have = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all().map((c) => c.name));
   for (const col of ['owner', 'trigger', 'joined']) if (!have.has(col)) db.exec(`ALTER TABLE runs ADD COLUMN ${col} TEXT`);
-  const sched = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(schedules)').all().map((c) => c.name));
-  if (!sched.has('deadline_cursor')) db.exec('ALTER TABLE schedules ADD COLUMN deadline_cursor INTEGER');
 }
 
 /** Every statement the store runs, prepared once at open. */
@@ -146,25 +132,6 @@ function prepare(db: Database.Database) {
       `UPDATE runs SET state = 'FAILED', interrupted = 1, ended_at = @now, error = @error
        WHERE state IN (${ACTIVE_RUNS}) RETURNING id`,
     ),
-    listSchedules: db.prepare<[], ScheduleRec>('SELECT * FROM schedules ORDER BY key'),
-    getSchedule: db.prepare<[string], ScheduleRec>('SELECT * FROM schedules WHERE key = ?'),
-    initSchedule: db.prepare<{ key: string; now: number }>('INSERT INTO schedules (key, paused, cursor, updated_at, deadline_cursor) VALUES (@key, 0, @now, @now, @now) ON CONFLICT(key) DO NOTHING'),
-    claimDeadline: db.prepare<{ key: string; tick: number }>('UPDATE schedules SET deadline_cursor = @tick WHERE key = @key AND (deadline_cursor IS NULL OR deadline_cursor < @tick)'),
-    putMiss: db.prepare<{ task_id: string; key: string; tick: number; deadline: number }>(
-      'INSERT INTO deadline_misses (task_id, key, tick, deadline) VALUES (@task_id, @key, @tick, @deadline) ON CONFLICT(task_id) DO UPDATE SET key = excluded.key, tick = excluded.tick, deadline = excluded.deadline',
-    ),
-    hasMiss: db.prepare<[string], { task_id: string }>('SELECT task_id FROM deadline_misses WHERE task_id = ?'),
-    claimTick: db.prepare<{ key: string; tick: number; now: number; run: string | null }>(
-      `UPDATE schedules SET cursor = @tick, updated_at = @now,
-         last_tick = CASE WHEN @run IS NULL THEN last_tick ELSE @tick END,
-         last_run_id = CASE WHEN @run IS NULL THEN last_run_id ELSE @run END
-       WHERE key = @key AND paused = 0 AND cursor < @tick`,
-    ),
-    setPaused: db.prepare<{ key: string; paused: number; now: number }>(
-      `UPDATE schedules SET paused = @paused, updated_at = @now,
-         cursor = CASE WHEN @paused = 0 AND cursor < @now THEN @now ELSE cursor END
-       WHERE key = @key`,
-    ),
   };
 }
 
@@ -183,6 +150,7 @@ export class SqliteRunStore implements RunStore {
   private readonly interrupt: (now: number) => string[];
   private readonly backfills: SqliteBackfills;
   private readonly commits: GroupCommit;
+  private readonly schedules: SqliteSchedules;
 
   constructor(path: string) {
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
@@ -198,6 +166,9 @@ export class SqliteRunStore implements RunStore {
     }
     db.exec(SCHEMA);
     db.exec(BACKFILL_SCHEMA);
+    db.exec(SCHEDULE_SCHEMA);
+    addScheduleColumns(db);
+    this.schedules = new SqliteSchedules(db);
     this.backfills = new SqliteBackfills(db);
     this.commits = new GroupCommit(db);
     addMissingColumns(db);
@@ -274,41 +245,36 @@ export class SqliteRunStore implements RunStore {
 
   async listSchedules(): Promise<ScheduleState[]> {
     this.commits.flush();
-    return this.stmts.listSchedules.all().map(scheduleFromRec);
+    return this.schedules.list();
   }
 
   async initSchedule(key: string, now: number): Promise<ScheduleState> {
     this.commits.flush();
-    this.stmts.initSchedule.run({ key, now });
-    return scheduleFromRec(this.stmts.getSchedule.get(key) as ScheduleRec);
+    return this.schedules.init(key, now);
   }
 
   async claimTick(key: string, tick: number, now: number, runId?: string): Promise<boolean> {
     this.commits.flush();
-    this.stmts.initSchedule.run({ key, now: tick - 1 });
-    return this.stmts.claimTick.run({ key, tick, now, run: runId ?? null }).changes === 1;
+    return this.schedules.claimTick(key, tick, now, runId);
   }
 
   async setPaused(key: string, paused: boolean, now: number): Promise<ScheduleState> {
     this.commits.flush();
-    this.stmts.initSchedule.run({ key, now });
-    this.stmts.setPaused.run({ key, paused: paused ? 1 : 0, now });
-    return scheduleFromRec(this.stmts.getSchedule.get(key) as ScheduleRec);
+    return this.schedules.setPaused(key, paused, now);
   }
 
   async claimDeadline(key: string, tick: number, now: number): Promise<boolean> {
     this.commits.flush();
-    this.stmts.initSchedule.run({ key, now: tick - 1 });
-    return this.stmts.claimDeadline.run({ key, tick }).changes === 1;
+    return this.schedules.claimDeadline(key, tick);
   }
 
   async putDeadlineMiss(m: DeadlineMiss): Promise<void> {
-    return this.commits.write(() => this.stmts.putMiss.run({ task_id: m.taskId, key: m.key, tick: m.tick, deadline: m.deadline }), `miss:${m.taskId}`);
+    return this.commits.write(() => this.schedules.putMiss(m), `miss:${m.taskId}`);
   }
 
   async deadlineMisses(taskIds: readonly string[]): Promise<Set<string>> {
     this.commits.flush();
-    return new Set(taskIds.filter((id) => this.stmts.hasMiss.get(id) !== undefined));
+    return this.schedules.misses(taskIds);
   }
 
   async putBackfill(b: BackfillRow): Promise<void> {
