@@ -21,6 +21,7 @@ import { SqliteRunStore } from '../src/store/sqlite';
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, reps: { type: 'string' }, concurrency: { type: 'string' } } });
 const DAYS = args.quick ? 365 : 3650;
 const REPS = Number(args.reps ?? (args.quick ? 1 : 3));
+/** BENCH_ONLY=fanin or backfill: one side alone (for profiling). */
 const ONLY = process.env["BENCH_ONLY"];
 const CONCURRENCY = Number(args.concurrency ?? 32);
 
