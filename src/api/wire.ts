@@ -87,7 +87,7 @@ export interface ScheduleEntry {
   timezone: string;
   catchup: 'all' | 'latest' | 'none';
   max_catchup: number;
-  /** `'06:00'` or `'4h'`; null without a deadline. */
+  /** `'06:00'` (a time of day in its zone) or `'4h'` (after the tick); null without a deadline. */
   deadline: string | null;
 }
 
@@ -160,19 +160,12 @@ export type RunTriggerJson =
       label: string;
     };
 
-/** One schedule with its state (`GET /api/schedules`). Times are epoch milliseconds. */
-export interface ScheduleSummary {
+/** One schedule with its state (`GET /api/schedules`): the catalogue's entry and more. Times are epoch milliseconds. */
+export interface ScheduleSummary extends ScheduleEntry {
   /** `<type>/<chain>/<Task>/<name>`: what the pause, resume and trigger URLs name. */
   key: string;
   /** The task's reference, `type/chain/Task`. */
   task: string;
-  name: string;
-  cron: string;
-  timezone: string;
-  catchup: 'all' | 'latest' | 'none';
-  max_catchup: number;
-  /** `'06:00'` (time of day in its zone) or `'4h'` (after the tick); null without a deadline. */
-  deadline: string | null;
   state: 'active' | 'paused';
   /** The next tick it will fire; null while paused (or when it never fires again). */
   next_tick: number | null;

@@ -59,20 +59,14 @@ maybe('RedisRunStore', () => {
     await redis?.stop();
   });
 
-  runStoreContract('RedisRunStore', async () => {
+  /** A fresh store under a prefix of its own, for each contract test. */
+  const freshStore = async () => {
     const store = openStore();
     return { store, cleanup: () => store.close() };
-  });
-
-  scheduleStateContract('RedisRunStore', async () => {
-    const store = openStore();
-    return { store, cleanup: () => store.close() };
-  });
-
-  backfillStateContract('RedisRunStore', async () => {
-    const store = openStore();
-    return { store, cleanup: () => store.close() };
-  });
+  };
+  runStoreContract('RedisRunStore', freshStore);
+  scheduleStateContract('RedisRunStore', freshStore);
+  backfillStateContract('RedisRunStore', freshStore);
 
   it('keeps its keys under the prefix', async () => {
     const store = openStore('layout');

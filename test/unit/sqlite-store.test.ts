@@ -12,7 +12,8 @@ import { REPO, rmDir, tempDir } from '../helpers/runtime';
 const run = runRow;
 const task = taskRow;
 
-runStoreContract('SqliteRunStore', async () => {
+/** A fresh store in a temp folder, for each contract test. */
+const freshStore = async () => {
   const dir = tempDir('nectar-sqlite-contract-');
   const store = new SqliteRunStore(join(dir, 'runs.db'));
   return {
@@ -22,31 +23,13 @@ runStoreContract('SqliteRunStore', async () => {
       rmDir(dir);
     },
   };
-});
+};
 
-scheduleStateContract('SqliteRunStore', async () => {
-  const dir = tempDir('nectar-sqlite-contract-');
-  const store = new SqliteRunStore(join(dir, 'runs.db'));
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      rmDir(dir);
-    },
-  };
-});
+runStoreContract('SqliteRunStore', freshStore);
 
-backfillStateContract('SqliteRunStore', async () => {
-  const dir = tempDir('nectar-sqlite-contract-');
-  const store = new SqliteRunStore(join(dir, 'runs.db'));
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      rmDir(dir);
-    },
-  };
-});
+scheduleStateContract('SqliteRunStore', freshStore);
+
+backfillStateContract('SqliteRunStore', freshStore);
 
 describe('SqliteRunStore', () => {
   let dir: string;
