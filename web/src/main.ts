@@ -2,12 +2,13 @@ import './app.css';
 import './graph/graph.css';
 import { onConnection } from './api';
 import { catalogueView } from './views/catalogue';
+import { partitionsView } from './views/partitions';
 import { runView } from './views/run';
 import { runsView } from './views/runs';
 import { schedulesView } from './views/schedules';
 
 /**
- * The nectar UI: a hash router over four views. It talks to the API over HTTP only, so it
+ * The nectar UI: a hash router over five views. It talks to the API over HTTP only, so it
  * works against any nectar server that serves it (and, with `vite` dev, through its proxy).
  */
 const app = document.getElementById('app') as HTMLElement;
@@ -25,7 +26,7 @@ function route(): void {
   const hash = location.hash.replace(/^#\/?/, '');
   const [path = '', q = ''] = hash.split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  const section = parts[0] === 'runs' || parts[0] === 'schedules' ? parts[0] : 'chains';
+  const section = parts[0] === 'runs' || parts[0] === 'schedules' || parts[0] === 'partitions' ? parts[0] : 'chains';
   for (const a of document.querySelectorAll<HTMLAnchorElement>('[data-nav]')) {
     if (a.dataset['nav'] === section) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -39,6 +40,9 @@ function route(): void {
   } else if (parts[0] === 'schedules') {
     document.title = 'Schedules · nectar';
     leave = schedulesView(app);
+  } else if (parts[0] === 'partitions') {
+    document.title = 'Partitions · nectar';
+    leave = partitionsView(app, new URLSearchParams(q));
   } else {
     document.title = 'Chains · nectar';
     void catalogueView(app, parts[0] === 'chains' && parts.length >= 4 ? parts.slice(1, 4).join('/') : null);

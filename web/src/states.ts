@@ -2,7 +2,7 @@
  * How the UI shows task, run and schedule states: a label and a symbol each, so that colour is never the
  * only cue. The states themselves, and the sets they fall into, are the server's (wire module).
  */
-import type { RunState, ScheduleSummary, TaskState } from '../../src/api/wire';
+import type { PartitionStateJson, RunState, ScheduleSummary, TaskState } from '../../src/api/wire';
 
 interface StateLook {
   label: string;
@@ -33,6 +33,16 @@ const SCHEDULE_LOOK: Record<ScheduleSummary['state'], StateLook> = {
   paused: { label: 'paused', symbol: '‖' },
 };
 
+const PARTITION_LOOK: Record<PartitionStateJson, StateLook> = {
+  DONE: { label: 'done', symbol: '✓' },
+  FAILED: { label: 'failed', symbol: '✗' },
+  RUNNING: { label: 'running', symbol: '▶' },
+  MISSING: { label: 'missing', symbol: '○' },
+};
+
+/** Partition states in the order the grid's legend shows them. */
+export const PARTITION_STATES = Object.keys(PARTITION_LOOK) as PartitionStateJson[];
+
 export function taskLook(s: TaskState): StateLook {
   return TASK_LOOK[s] ?? { label: String(s).toLowerCase(), symbol: '?' };
 }
@@ -43,6 +53,10 @@ export function runLook(s: RunState): StateLook {
 
 export function scheduleLook(s: ScheduleSummary['state']): StateLook {
   return SCHEDULE_LOOK[s] ?? { label: String(s), symbol: '?' };
+}
+
+export function partitionLook(s: PartitionStateJson): StateLook {
+  return PARTITION_LOOK[s] ?? { label: String(s).toLowerCase(), symbol: '?' };
 }
 
 /** CSS class of a state: `st-pending`, `st-upstream-failed`... */

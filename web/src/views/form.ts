@@ -14,8 +14,16 @@ function defaultText(v: unknown): string {
   return Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** A parameter's field: its row, how to read its value (undefined when empty), its error line and its control. */
+export interface ParamField {
+  row: HTMLElement;
+  read: () => unknown;
+  error: HTMLElement;
+  control: HTMLInputElement | HTMLSelectElement;
+}
+
 /** One field for one parameter: its control, its label with type and required mark, and room for the API's message. */
-function field(name: string, s: ParamSchema, required: boolean): { row: HTMLElement; read: () => unknown; error: HTMLElement; control: HTMLElement } {
+export function paramField(name: string, s: ParamSchema, required: boolean): ParamField {
   const id = `param-${name}`;
   const errId = `err-${name}`;
   const descId = `desc-${name}`;
@@ -64,7 +72,7 @@ function field(name: string, s: ParamSchema, required: boolean): { row: HTMLElem
 export function taskForm(t: CatalogueEntry, onStarted: (runId: string) => void): HTMLElement {
   const props = t.params.properties ?? {};
   const names = Object.keys(props).sort();
-  const fields = new Map(names.map((n) => [n, field(n, props[n] as ParamSchema, t.params.required.includes(n))]));
+  const fields = new Map(names.map((n) => [n, paramField(n, props[n] as ParamSchema, t.params.required.includes(n))]));
   const result = h('div', { class: 'form-result', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Run');
   const form = h('form', { class: 'task-form', novalidate: true, 'aria-label': `Run ${t.task}` },
