@@ -237,12 +237,14 @@ export class RunManager {
   }
 
   async #ended(run: RunRow, result: RunResult): Promise<void> {
-    await this.recorder.finish(result);
+    // The live row ends first, so that no reader sees a finished task in a run still RUNNING
+    // while the writes below wait for their commit.
     run.state = result.state;
     run.endedAt = Date.now();
     run.counts = result.counts;
     if (result.error) run.error = result.error;
     else if (result.failures[0]?.error) run.error = result.failures[0].error;
+    await this.recorder.finish(result);
     await this.store.putRun({ ...run });
   }
 
