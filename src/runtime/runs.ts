@@ -142,13 +142,18 @@ export class RunManager {
   /** Start (or join) a run of a task with raw parameters; validation errors are thrown as NectarErrors. */
   async submit(found: DiscoveredTask, params: Readonly<Record<string, unknown>>): Promise<Submitted> {
     const task = this.rt.instantiateFrom(found, params);
-    const joined = this.#byRoot.get(task.id);
+    const { joined, complete } = await this.#needed(task);
     if (joined) return { task, found, runId: joined, created: false, complete: false };
-    const [complete] = await checkComplete([task], this.rt.store);
-    const again = this.#byRoot.get(task.id);
-    if (again) return { task, found, runId: again, created: false, complete: false };
     if (complete) return { task, found, runId: undefined, created: false, complete: true };
     return { task, found, runId: await this.#start(task, found), created: true, complete: false };
+  }
+
+  /** Whether a root needs a run: the run in flight it would join, or whether its outputs exist (looked at once, the run map again after). */
+  async #needed(task: AnyTask): Promise<{ joined: string | undefined; complete: boolean }> {
+    const joined = this.#byRoot.get(task.id);
+    if (joined) return { joined, complete: false };
+    const [complete = false] = await checkComplete([task], this.rt.store);
+    return { joined: this.#byRoot.get(task.id), complete };
   }
 
   /**
@@ -171,12 +176,8 @@ export class RunManager {
     }
     const skipped = (joined?: string): Promise<RunRow> =>
       ended({ id: runId, rootTaskId: task.id, ref: found.ref, params: task.params, state: 'SKIPPED', createdAt: now, endedAt: now, trigger, ...(joined ? { joined } : {}) });
-    const running = this.#byRoot.get(task.id);
-    if (running) return skipped(running);
-    const [complete] = await checkComplete([task], this.rt.store);
-    const again = this.#byRoot.get(task.id);
-    if (again) return skipped(again);
-    if (complete) return skipped();
+    const { joined, complete } = await this.#needed(task);
+    if (joined || complete) return skipped(joined);
     await this.#start(task, found, undefined, { id: runId, trigger });
     return this.#active.get(runId)?.run ?? { id: runId, rootTaskId: task.id, ref: found.ref, params: task.params, state: 'QUEUED', createdAt: now, trigger };
   }

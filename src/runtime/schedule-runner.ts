@@ -48,7 +48,7 @@ export const scheduleKey = (s: Pick<CompiledSchedule, 'ref' | 'name'>): string =
  */
 export class ScheduleRunner {
   readonly #byKey = new Map<string, CompiledSchedule>();
-  /** A schedule's next tick after its cursor, computed once per cursor. */
+  /** A schedule's next tick after its cursor (and after its deadline cursor), computed once per cursor. */
   readonly #nextAfter = new Map<string, { cursor: number; next: Date | undefined }>();
   readonly #refreshMs: number;
   #timer: ClockTimer | undefined;
@@ -60,12 +60,9 @@ export class ScheduleRunner {
     this.#refreshMs = d.refreshMs ?? 30_000;
   }
 
-  /** Record the state of schedules seen for the first time (they fire from now on, not their past), then look. */
-  async start(): Promise<void> {
-    const known = new Set((await this.d.store.listSchedules()).map((s) => s.key));
-    const now = this.d.clock.now();
-    for (const key of this.#byKey.keys()) if (!known.has(key)) await this.d.store.initSchedule(key, now);
-    await this.poll();
+  /** The first look: schedules seen for the first time get their state (they fire from now on, not their past). */
+  start(): Promise<void> {
+    return this.poll();
   }
 
   /** Fire what is due now, then sleep until the next tick (or the refresh). One look at a time. */
@@ -106,6 +103,7 @@ export class ScheduleRunner {
     }
   }
 
+  /** `s.next(cursor)`, cached per cache key while the cursor stays: a look at a schedule not due costs a comparison. */
   #nextAfterCursor(key: string, s: CompiledSchedule, cursor: number): Date | undefined {
     const cached = this.#nextAfter.get(key);
     if (cached?.cursor === cursor) return cached.next;
@@ -120,7 +118,7 @@ export class ScheduleRunner {
    */
   async #deadlines(key: string, s: CompiledSchedule, state: ScheduleState, now: number): Promise<number | undefined> {
     if (s.deadline === undefined || this.d.checkDeadline === undefined || state.lastTick === undefined) return undefined;
-    let t = s.next(new Date(state.deadlineCursor ?? state.lastTick - 1));
+    let t = this.#nextAfterCursor(`deadline ${key}`, s, state.deadlineCursor ?? state.lastTick - 1);
     for (let n = 0; t !== undefined && t.getTime() <= state.lastTick && n < 100; n++, t = s.next(t)) {
       const due = s.deadlineAt(t);
       if (due === undefined) return undefined;

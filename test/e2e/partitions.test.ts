@@ -12,7 +12,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { haveChromium, launchChromium, SCREENSHOTS } from '../helpers/browser';
+import { haveChromium, launchChromium, openBerlinPage, SCREENSHOTS, textOf } from '../helpers/browser';
 import { rmDir, tempDir, writeChains } from '../helpers/runtime';
 import { call, startTestServer } from '../helpers/server';
 
@@ -63,14 +63,8 @@ run('the Partitions view', () => {
     rmDir(dir);
   });
 
-  const openPage = async (url: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
-    return page;
-  };
-  const text = async (page: Page, selector: string): Promise<string> => ((await page.textContent(selector)) ?? '').trim();
+  const openPage = (url: string): Promise<Page> => openBerlinPage(browser, url, pageErrors);
+  const text = textOf;
   const cells = (page: Page): Promise<Cell[]> =>
     page.$$eval('.pgrid .pc[data-i]', (els) => els.map((e) => ({
       i: Number(e.getAttribute('data-i')), state: e.getAttribute('data-state') ?? '', symbol: e.textContent ?? '', title: e.getAttribute('title') ?? '',

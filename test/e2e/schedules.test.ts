@@ -8,7 +8,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { join } from 'node:path';
-import { haveChromium, launchChromium, SCREENSHOTS } from '../helpers/browser';
+import { haveChromium, launchChromium, openBerlinPage, SCREENSHOTS, textOf } from '../helpers/browser';
 import { FakeClock } from '../helpers/clock';
 import { rmDir, tempDir, writeChains } from '../helpers/runtime';
 import { call, startTestServer } from '../helpers/server';
@@ -57,14 +57,8 @@ run('the Schedules view', () => {
     rmDir(dir);
   });
 
-  const openPage = async (url: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
-    return page;
-  };
-  const text = async (page: Page, selector: string): Promise<string> => ((await page.textContent(selector)) ?? '').trim();
+  const openPage = (url: string): Promise<Page> => openBerlinPage(browser, url, pageErrors);
+  const text = textOf;
   const focused = (page: Page): Promise<string | null> => page.evaluate(() => document.activeElement?.getAttribute('data-action') ?? null);
 
   test('shows the schedule, follows a tick, pauses and resumes from the keyboard, and triggers runs labelled in the runs list and the run view', async () => {
