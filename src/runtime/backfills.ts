@@ -183,7 +183,9 @@ export class Backfills {
     } finally {
       d.running.delete(p.value);
     }
-    await this.#store.putBackfillParts([{ ...p, state: partState(state), runId }]);
+    // Not waited for: the lane takes its next partition while this commits (`#finish` reads
+    // the parts, which waits for every write issued before it).
+    this.#store.putBackfillParts([{ ...p, state: partState(state), runId }]).catch((err: unknown) => this.rt.logger.error({ err, backfill: row.id, partition: p.value }, 'a backfill partition could not be recorded'));
   }
 
   async #finish(row: BackfillRow, d: Driver): Promise<void> {

@@ -3,6 +3,10 @@ import { isTerminal } from '../core/states';
 import type { RunResult } from '../scheduler/scheduler';
 import type { RunRow, RunStore, TaskRow } from '../store/types';
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /**
  * Writes what runs do into the run store. Task rows live in memory while their run is active
  * (the API reads them there) and changed rows are flushed once per turn of the event loop in
@@ -60,17 +64,25 @@ export class Recorder {
     return found;
   }
 
-  /** The run ended: write every task as the scheduler saw it last (dynamic edges included), then forget it. */
-  async finish(result: RunResult): Promise<void> {
+  /**
+   * The run ended: write every task as the scheduler saw it last (dynamic edges included), then
+   * forget it. `after` (the run's own row) is issued right behind the task rows, in the same
+   * turn, so that both share a commit and no reader sees the run ended before its tasks.
+   */
+  async finish(result: RunResult, after?: () => Promise<void>): Promise<void> {
+    // Every row was written as it changed; only those whose edges the run added to since
+    // (dynamic requirements) are written again, with the rest of what is pending.
     const rows = this.#tasks.get(result.runId);
     if (rows) {
       for (const rec of result.tasks.values()) {
         const row = rows.get(rec.id);
-        if (row) row.deps = [...rec.deps];
+        if (row && !sameList(row.deps, rec.deps)) {
+          row.deps = [...rec.deps];
+          this.#dirty.set(`${row.runId}\n${row.taskId}`, row);
+        }
       }
     }
-    await this.flush();
-    if (rows) await this.store.putTasks([...rows.values()]);
+    await this.flush(after);
     this.#tasks.delete(result.runId);
   }
 
@@ -84,16 +96,18 @@ export class Recorder {
     });
   }
 
-  /** Write the changed rows now. */
-  async flush(): Promise<void> {
+  /** Write the changed rows now (and `after`'s write behind them). */
+  async flush(after?: () => Promise<void>): Promise<void> {
     while (this.#flushing) await this.#flushing;
-    if (this.#dirty.size === 0) return;
+    if (this.#dirty.size === 0) return after?.();
     const rows = [...this.#dirty.values()].map((r) => ({ ...r, deps: [...r.deps] }));
     this.#dirty.clear();
-    this.#flushing = this.store.putTasks(rows).finally(() => {
+    const written = this.store.putTasks(rows);
+    const behind = after?.();
+    this.#flushing = written.finally(() => {
       this.#flushing = undefined;
     });
-    await this.#flushing;
+    await Promise.all([this.#flushing, behind]);
   }
 
   close(): void {

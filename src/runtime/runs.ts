@@ -199,7 +199,10 @@ export class RunManager {
     return true;
   }
 
-  /** Start a run of a root task; `adopt`: carry on a run another server left (same id); `as`: its id and trigger. */
+  /**
+   * Start a run of a root task its caller has found incomplete (not looked at again); `adopt`:
+   * carry on a run another server left (same id, looked at again); `as`: its id and trigger.
+   */
   async #start(task: AnyTask, found: DiscoveredTask, adopt?: RunRow, as?: { id: string; trigger: RunTrigger }): Promise<string> {
     const run: RunRow = adopt
       ? { ...adopt, owner: this.rt.serverId }
@@ -207,7 +210,10 @@ export class RunManager {
     const abort = new AbortController();
     this.#byRoot.set(task.id, run.id);
     this.recorder.track(run);
-    await this.store.putRun({ ...run });
+    // Written while the run starts (not before): its RUNNING row, in the same turn, replaces
+    // this one in the store's pending commit, one write instead of two. A store that cannot
+    // take it fails the start, and the run is cancelled.
+    const written = this.store.putRun({ ...run });
     const off = this.rt.events.on('run:start', (e) => {
       if (e.runId !== run.id) return;
       run.state = 'RUNNING';
@@ -215,7 +221,7 @@ export class RunManager {
       this.store.putRun({ ...run }).catch((err: unknown) => this.rt.logger.error({ err }, 'run store write failed'));
     });
     const done = this.rt
-      .run(task, { runId: run.id, signal: abort.signal })
+      .run(task, { runId: run.id, signal: abort.signal, ...(adopt ? {} : { knownIncomplete: new Set([task.id]) }) })
       .then(
         (result) => (this.#detached ? undefined : this.#ended(run, result)),
         async (err: unknown) => {
@@ -234,6 +240,13 @@ export class RunManager {
         if (!this.#detached) this.webhooks.runEnded({ ...run });
       });
     this.#active.set(run.id, { run, abort, done });
+    try {
+      await written;
+    } catch (err) {
+      abort.abort();
+      await done;
+      throw err;
+    }
     return run.id;
   }
 
@@ -245,8 +258,7 @@ export class RunManager {
     run.counts = result.counts;
     if (result.error) run.error = result.error;
     else if (result.failures[0]?.error) run.error = result.failures[0].error;
-    await this.recorder.finish(result);
-    await this.store.putRun({ ...run });
+    await this.recorder.finish(result, () => this.store.putRun({ ...run }));
   }
 
   /** Resolves when the run (if in flight) has ended and been recorded. */

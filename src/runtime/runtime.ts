@@ -27,6 +27,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   runId?: string;
   resources?: Readonly<Record<string, number>>;
+  /** Ids of tasks the caller has just found incomplete: not looked at again (a run manager checks its root before it starts a run). */
+  knownIncomplete?: ReadonlySet<string>;
 }
 
 /** One line of `nectar plan`. */
@@ -197,6 +199,7 @@ export class Runtime {
       resources: { ...this.config.resources, ...o.resources },
       signal: o.signal,
       shared: this.shared,
+      knownIncomplete: o.knownIncomplete,
     });
     return s.run(Array.isArray(roots) ? roots : [roots as AnyTask]);
   }

@@ -3,7 +3,7 @@ import { NectarError, serializeError, type SerializedError } from '../core/error
 import { AttemptAbort } from '../core/executor';
 import { type FINISHED_TASK_STATES, isFailedLike, isTerminal } from '../core/states';
 import { type AnyTask, taskOptions } from '../core/task';
-import { Dag } from '../dag/graph';
+import { type CompletenessCheck, Dag } from '../dag/graph';
 import { attempt, executorKind } from './attempt';
 import { DynamicRequirements } from './dynamic';
 import { FailurePropagation, afterFailure } from './failures';
@@ -13,8 +13,20 @@ import { runResult } from './result';
 import { Slots } from './slots';
 import type { AttemptHooks } from './shared';
 import type { RunResult, SchedulerOptions, TaskRecord } from './types';
+import type { TargetStore } from '../core/target';
 
 export type { RunResult, SchedulerOptions, TaskRecord } from './types';
+
+/** Which tasks are complete, taking those the caller has just found incomplete as they are. */
+function completeness(store: TargetStore, known: ReadonlySet<string> | undefined): CompletenessCheck {
+  if (!known || known.size === 0) return (tasks) => checkComplete(tasks, store);
+  return async (tasks) => {
+    const ask = tasks.filter((t) => !known.has(t.id));
+    const answers = ask.length > 0 ? await checkComplete(ask, store) : [];
+    let i = 0;
+    return tasks.map((t) => (known.has(t.id) ? false : (answers[i++] ?? false)));
+  };
+}
 
 /**
  * The run loop: resolves the DAG (complete tasks skipped and not expanded), runs the rest in
@@ -44,7 +56,7 @@ export class Scheduler {
     this.#o = o;
     this.#records = new TaskRecords(o.events, o.runId);
     this.#slots = new Slots(Math.max(1, o.workers ?? 8), o.resources ?? {});
-    this.dag = new Dag((tasks) => checkComplete(tasks, o.store));
+    this.dag = new Dag(completeness(o.store, o.knownIncomplete));
     this.#dynamic = new DynamicRequirements({
       dag: this.dag,
       slots: this.#slots,

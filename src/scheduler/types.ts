@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   signal?: AbortSignal;
   /** Executions in flight shared by runs of one runtime: the same task id runs once. */
   shared?: SharedExecutions;
+  /** Ids of tasks the caller has just found incomplete: their outputs are not looked at again. */
+  knownIncomplete?: ReadonlySet<string> | undefined;
 }
 
 /** What is known of one task at the end of a run. */

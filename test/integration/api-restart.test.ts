@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { REPO, rmDir, tempDir, writeChains } from '../helpers/runtime';
 import { call, pollDone } from '../helpers/server';
 
@@ -66,6 +67,13 @@ describe('a server killed with SIGKILL mid-run', () => {
     const slowRun = slow.body.data['run_id'] as string;
     for (let i = 0; i < 500 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 10));
     expect(existsSync(started)).toBe(true);
+    // The kill comes once the run store has the task as running (it is recorded a moment after
+    // it starts), as another reader of the file sees it.
+    const db = new Database(join(dir, 'db', 'nectar.db'), { readonly: true, fileMustExist: true });
+    const recorded = (): boolean => db.prepare<[string], { state: string }>('SELECT state FROM tasks WHERE run_id = ?').get(slowRun)?.state === 'RUNNING';
+    for (let i = 0; i < 500 && !recorded(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(recorded()).toBe(true);
+    db.close();
     a.child.kill('SIGKILL');
     await exited(a.child);
 
