@@ -123,7 +123,10 @@ export class Backfills {
       for (const row of page.backfills) {
         if (row.state !== 'RUNNING' || this.#drivers.has(row.id) || (row.owner !== undefined && row.owner !== this.rt.serverId && live.has(row.owner))) continue;
         try {
-          await this.#carryOn(row, await this.#store.getBackfillParts(row.id));
+          // A shared store: of several servers starting at once, the one whose claim lands carries it on.
+          const mine = this.#store.claimBackfill ? await this.#store.claimBackfill(row.id, this.rt.serverId) : row;
+          if (!mine) continue;
+          await this.#carryOn(mine, await this.#store.getBackfillParts(row.id));
           carried.push(row.id);
         } catch (err) {
           this.rt.logger.error({ err, backfill: row.id }, 'cannot carry on a backfill');

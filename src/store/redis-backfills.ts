@@ -30,6 +30,15 @@ export class RedisBackfills {
     return backfillFromJson(await this.redis.get(this.#row(id)));
   }
 
+  /** The row's JSON as stored, for a compare-and-set. */
+  raw(id: string): Promise<string | null> {
+    return this.redis.get(this.#row(id));
+  }
+
+  key(id: string): string {
+    return this.#row(id);
+  }
+
   async list(q: { limit?: number; offset?: number }): Promise<{ backfills: BackfillRow[]; total: number }> {
     const limit = clampInt(q.limit, 50, 1, 500);
     const offset = clampInt(q.offset, 0, 0, Number.MAX_SAFE_INTEGER);

@@ -17,6 +17,7 @@ const FILES = {
   nectarInterrupt: 'interrupt',
   nectarLiveOwners: 'live-owners',
   nectarClaim: 'claim',
+  nectarBackfillClaim: 'backfill-claim',
   nectarScheduleInit: 'schedule-init',
   nectarScheduleClaim: 'schedule-claim',
   nectarSchedulePause: 'schedule-pause',
@@ -94,6 +95,8 @@ export interface RunScripts {
   liveOwners(keys: { owners: string }, args: { ownerPrefix: string }): Promise<string[]>;
   /** True if the run is now `owner`'s. */
   claim(keys: { run: string }, args: { owner: string; ownerPrefix: string }): Promise<boolean>;
+  /** True if the backfill (unchanged since read as `read`) is now `json`'s owner's. */
+  backfillClaim(keys: { backfill: string; ownerKey: string }, args: { read: string; json: string }): Promise<boolean>;
   /** The schedule's hash, created (cursor at `now`) if missing. */
   scheduleInit(keys: ScheduleKeys, args: { key: string; now: number }): Promise<Record<string, string>>;
   /** True if the tick was claimed. */
@@ -152,6 +155,9 @@ export function runScripts(redis: Redis): RunScripts {
     },
     async claim(k, a) {
       return (await call('nectarClaim', [k.run], [a.owner, a.ownerPrefix])) === 1;
+    },
+    async backfillClaim(k, a) {
+      return (await call('nectarBackfillClaim', [k.backfill, k.ownerKey], [a.read, a.json])) === 1;
     },
     async scheduleInit(k, a) {
       return pairs(await call('nectarScheduleInit', [k.schedule, k.schedules], [a.key, String(a.now)]));

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { RUN_STATES, type RunState, isActiveRun, isNotStarted } from '../core/states';
 import { RedisBackfills } from './redis-backfills';
 import type { BackfillPart, BackfillRow, DeadlineMiss, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
-import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt } from './rows';
+import { RUN_INTERRUPTED, TASK_INTERRUPTED, backfillFromJson, clampInt } from './rows';
 import { isStr, runFromJson, runJson, scheduleFromHash, taskFromJson } from './redis-rows';
 import { type RunScripts, runScripts, type TaskRewrite } from './redis-scripts';
 
@@ -200,6 +200,16 @@ export class RedisRunStore implements RunStore {
 
   listBackfills(q: { limit?: number; offset?: number }): Promise<{ backfills: BackfillRow[]; total: number }> {
     return this.backfills.list(q);
+  }
+
+  async claimBackfill(id: string, owner: string): Promise<BackfillRow | undefined> {
+    const read = await this.backfills.raw(id);
+    const row = backfillFromJson(read);
+    if (read === null || row === undefined || row.state !== 'RUNNING') return undefined;
+    const cur = row.owner;
+    const ownerKey = cur === undefined || cur === '' || cur === owner ? '' : this.k.ownerPrefix + cur;
+    const claimed: BackfillRow = { ...row, owner };
+    return (await this.scripts.backfillClaim({ backfill: this.backfills.key(id), ownerKey }, { read, json: JSON.stringify(claimed) })) ? claimed : undefined;
   }
 
   putBackfillParts(parts: readonly BackfillPart[]): Promise<void> {

@@ -213,5 +213,11 @@ export interface RunStore {
   putBackfillParts(parts: readonly BackfillPart[]): Promise<void>;
   /** A backfill's partitions, in the order of its values. */
   getBackfillParts(id: string): Promise<BackfillPart[]>;
+  /**
+   * Shared stores only: make `owner` the owner of a RUNNING backfill, atomically, if the owner
+   * it names is not live, is missing or is already `owner` (as `claimRun`); the row as claimed,
+   * or undefined (not running, owned by a live server, or changed under the claim).
+   */
+  claimBackfill?(id: string, owner: string): Promise<BackfillRow | undefined>;
   close(): Promise<void>;
 }

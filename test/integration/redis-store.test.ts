@@ -228,6 +228,31 @@ maybe('RedisRunStore', () => {
     expect(await a.getRun('missing')).toBeUndefined();
   });
 
+  it('claimBackfill: a RUNNING backfill whose owner is not live goes to exactly one of two claimants', async () => {
+    const a = openStore('bclaim');
+    const b = openStore('bclaim');
+    await a.heartbeat('A', 60_000);
+    await b.heartbeat('B', 60_000);
+    const backfill = (id: string, owner?: string, state: 'RUNNING' | 'SUCCEEDED' = 'RUNNING') => ({
+      id, ref: 'sales/daily_chain/DayTask', over: 'day', values: ['2012-01-01', '2012-01-02'], params: {}, concurrency: 2,
+      range: '2012-01-01..2012-01-02 by day', state, createdAt: 1_764_633_600_000, ...(owner ? { owner } : {}),
+    });
+    for (let i = 0; i < 30; i++) {
+      await a.putBackfill(backfill(`b${i}`, i % 2 === 0 ? 'dead' : undefined));
+      const [wonA, wonB] = await Promise.all([a.claimBackfill(`b${i}`, 'A'), b.claimBackfill(`b${i}`, 'B')]);
+      expect([wonA === undefined, wonB === undefined].sort()).toEqual([false, true]); // exactly one
+      const winner = wonA ? 'A' : 'B';
+      expect(await a.getBackfill(`b${i}`)).toStrictEqual(backfill(`b${i}`, winner));
+      expect(wonA ?? wonB).toStrictEqual(backfill(`b${i}`, winner));
+    }
+    await a.putBackfill(backfill('live', 'A'));
+    expect(await b.claimBackfill('live', 'B')).toBeUndefined(); // A is live
+    expect(await a.claimBackfill('live', 'A')).toStrictEqual(backfill('live', 'A')); // already A's
+    await a.putBackfill(backfill('done', 'dead', 'SUCCEEDED'));
+    expect(await a.claimBackfill('done', 'A')).toBeUndefined(); // not running
+    expect(await a.claimBackfill('missing', 'A')).toBeUndefined();
+  });
+
   it('startServer uses it when NECTAR_REDIS_URL is set: two servers show the same runs', async () => {
     const dirs = [tempDir('nectar-redis-a-'), tempDir('nectar-redis-b-')];
     const env = { NECTAR_REDIS_URL: redis.url, NECTAR_EXECUTOR: 'inprocess', NECTAR_QUEUE_PREFIX: 'api' };
