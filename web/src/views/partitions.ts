@@ -1,5 +1,6 @@
 import { api, ApiError } from '../api';
 import { type Child, h, replace } from '../dom';
+import { takeEarly } from '../early';
 import type { BackfillSummary, Catalogue, CatalogueEntry, PartitionsAnswer } from '../../../src/api/wire';
 import { PARTITION_STATES, partitionLook, stateClass } from '../states';
 import { errorState } from './messages';
@@ -233,15 +234,23 @@ export function partitionsView(root: HTMLElement, query: URLSearchParams): () =>
     }
   };
 
-  // A link with a task and a range: ask for its partitions now, beside the catalogue the form is built from.
+  // A link with a task and a range: ask for its partitions now, beside the catalogue the form is built from
+  // (index.html asked for both already when the page opened on this link: early.ts).
+  const ask = (path: string): { at: number; answer: Promise<{ data: PartitionsAnswer }> } => {
+    const sent = takeEarly(path);
+    return { at: sent?.at ?? performance.now(), answer: api<PartitionsAnswer>(path, sent ? { sent: sent.res } : {}) };
+  };
   const early: Asked | null = query.get('task') && query.get('from') && query.get('to')
-    ? { at: performance.now(), answer: api<PartitionsAnswer>(apiPath(query.get('task') as string, new URLSearchParams([...query].filter(([k]) => k !== 'task')))) }
+    ? ask(apiPath(query.get('task') as string, new URLSearchParams([...query].filter(([k]) => k !== 'task'))))
     : null;
   early?.answer.catch(() => undefined); // its error, if any, is shown when the form takes it up
+  let catalogueSent = takeEarly('/api/chains')?.res;
 
   const catalogue = async (): Promise<void> => {
     try {
-      const { data } = await api<Catalogue>('/api/chains');
+      const sent = catalogueSent;
+      catalogueSent = undefined; // a retry asks again
+      const { data } = await api<Catalogue>('/api/chains', sent ? { sent } : {});
       if (!stopped) open(data.chains);
     } catch (err) {
       if (!stopped) replace(formBox, errorState(err, () => void catalogue()));
