@@ -37,10 +37,24 @@ export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const HOUR = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})$/;
 
-/** `YYYY-MM-DD` to UTC epoch ms, or NaN. */
+/** The number written by v's ASCII digits from `from` to `to`, or -1 if one is not a digit. */
+function digits(v: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** `YYYY-MM-DD` to UTC epoch ms, or NaN. By character codes: no match or strings made per cell, for 3,650 of them. */
 export function dayMs(v: string): number {
-  const m = DATE.exec(v);
-  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (v.length !== 10 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return NaN;
+  const y = digits(v, 0, 4);
+  const m = digits(v, 5, 7);
+  const d = digits(v, 8, 10);
+  return y < 0 || m < 0 || d < 0 ? NaN : Date.UTC(y, m - 1, d);
 }
 
 /** Monday = 0 ... Sunday = 6 (1 January 1970 was a Thursday); arithmetic, no Date, for 3,650 cells. */
