@@ -11,7 +11,8 @@ export interface EarlyRequest {
 
 declare global {
   interface Window {
-    nectarEarly?: Record<string, EarlyRequest | undefined>;
+    /** What index.html asked; null once the first view is up (then index.html asks nothing more). */
+    nectarEarly?: Record<string, EarlyRequest | undefined> | null;
   }
 }
 
@@ -25,5 +26,5 @@ export function takeEarly(path: string): EarlyRequest | undefined {
 
 /** The first view has taken what it wanted: the rest would be stale for later views. */
 export function dropEarly(): void {
-  delete window.nectarEarly;
+  window.nectarEarly = null;
 }
