@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { basename, join, resolve, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, extname, join, resolve, sep } from 'node:path';
 import express, { type RequestHandler, Router } from 'express';
 
 /** Where `vite build` puts the UI: `web/dist` in the repository (two levels above src/api). */
@@ -14,6 +14,34 @@ const NOT_BUILT = `<!doctype html>
 </body>
 </html>
 `;
+
+/** An asset's name: hashed by the build, no folder. */
+const ASSET_NAME = /^[\w-]+(\.[\w-]+)*$/;
+
+/**
+ * The hashed files under `assets/`, answered from memory (each read once; a name never changes
+ * content): in the same turn of the event loop as its request, so the app's bundle never waits
+ * behind the work of an API request that came just after it (a page of the partitions grid asks
+ * for both at once). Other names, and a file not there, fall through to the static files.
+ */
+function assetsFromMemory(assets: string): RequestHandler {
+  const files = new Map<string, Buffer>();
+  return (req, res, next) => {
+    const name = req.path.slice(1);
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !ASSET_NAME.test(name)) return next();
+    let body = files.get(name);
+    if (body === undefined) {
+      try {
+        body = readFileSync(join(assets, name));
+      } catch {
+        return next();
+      }
+      files.set(name, body);
+    }
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    res.type(extname(name)).send(body);
+  };
+}
 
 /**
  * The built UI at `/`: hashed files under `assets/` cached for good, `index.html` revalidated
@@ -33,6 +61,7 @@ export function webUi(dist: string = WEB_DIST): Router {
     if (existsSync(index)) return next();
     res.status(503).set('Cache-Control', 'no-store').type('html').send(NOT_BUILT);
   });
+  r.use('/assets', assetsFromMemory(assets));
   r.use(
     express.static(root, {
       index: 'index.html',

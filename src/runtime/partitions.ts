@@ -44,15 +44,16 @@ function fromRow(row: TaskRow | undefined): PartitionState {
 /**
  * The state of each partition of a task over a range (or list), for the partitions view:
  * completeness in one batched check (one listing per task family on S3, not a request per
- * cell), then the latest recorded run of each partition's task. The range is checked as a
- * backfill's is (`BAD_RANGE`, the same cap).
+ * cell), then the latest recorded run of each partition's task (one batched read of the
+ * store). The range is checked as a backfill's is (`BAD_RANGE`, the same cap).
  */
 export async function partitionStates(rt: Runtime, store: RunStore, q: Omit<BackfillRequest, 'concurrency'>): Promise<Partitions> {
   const { row, tasks } = backfillRow(rt, q, Date.now());
   const complete = await checkComplete(tasks, rt.store);
-  const [latest, misses] = await Promise.all([Promise.all(tasks.map((t: AnyTask) => store.latestTask(t.id))), store.deadlineMisses(tasks.map((t) => t.id))]);
+  const ids = tasks.map((t: AnyTask) => t.id);
+  const [latest, misses] = await Promise.all([store.latestTasks(ids), store.deadlineMisses(ids)]);
   const cells = tasks.map((t, i): PartitionCell => {
-    const last = latest[i];
+    const last = latest.get(t.id);
     return { value: row.values[i] as string, state: complete[i] ? 'DONE' : fromRow(last), taskId: t.id, runId: last?.runId, deadlineMissed: misses.has(t.id) };
   });
   return { ref: row.ref, over: row.over, range: row.range, params: row.params, cells };

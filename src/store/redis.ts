@@ -8,6 +8,8 @@ import { type RunScripts, runScripts, type TaskRewrite } from './redis-scripts';
 
 /** Task rows per script call: a 5,000-row batch is 10 calls sent back to back (one round trip), none blocking Redis for long. */
 const CHUNK = 500;
+/** Keys per MGET of `latestTasks`. */
+const MGET_CHUNK = 1000;
 /** Longest wait between reconnection attempts. */
 const MAX_RETRY_MS = 2000;
 /**
@@ -123,6 +125,28 @@ export class RedisRunStore implements RunStore {
   async latestTask(taskId: string): Promise<TaskRow | undefined> {
     const runId = await this.redis.get(this.k.latest(taskId));
     return runId === null ? undefined : taskFromJson(await this.redis.hget(this.k.tasks(runId), taskId));
+  }
+
+  async latestTasks(taskIds: readonly string[]): Promise<Map<string, TaskRow>> {
+    const ids = [...new Set(taskIds)];
+    const out = new Map<string, TaskRow>();
+    if (ids.length === 0) return out;
+    // Two round trips whatever the count: the runs that last wrote each id (MGETs sent back to back), then their rows (one pipeline).
+    const chunks: Promise<Array<string | null>>[] = [];
+    for (let i = 0; i < ids.length; i += MGET_CHUNK) chunks.push(this.redis.mget(ids.slice(i, i + MGET_CHUNK).map((id) => this.k.latest(id))));
+    const runIds = (await Promise.all(chunks)).flat();
+    const found = ids.flatMap((id, i) => (isStr(runIds[i]) ? [{ id, runId: runIds[i] }] : []));
+    if (found.length === 0) return out;
+    const pipe = this.redis.pipeline();
+    for (const f of found) pipe.hget(this.k.tasks(f.runId), f.id);
+    const texts = (await pipe.exec()) ?? [];
+    found.forEach((f, i) => {
+      const [err, text] = texts[i] ?? [null, null];
+      if (err) throw err;
+      const row = taskFromJson(isStr(text) ? text : null);
+      if (row) out.set(f.id, row);
+    });
+    return out;
   }
 
   async markInterrupted(now: number): Promise<string[]> {

@@ -50,7 +50,7 @@ export class SqliteSchedules {
       putMiss: db.prepare<{ task_id: string; key: string; tick: number; deadline: number }>(
         'INSERT INTO deadline_misses (task_id, key, tick, deadline) VALUES (@task_id, @key, @tick, @deadline) ON CONFLICT(task_id) DO UPDATE SET key = excluded.key, tick = excluded.tick, deadline = excluded.deadline',
       ),
-      hasMiss: db.prepare<[string], { task_id: string }>('SELECT task_id FROM deadline_misses WHERE task_id = ?'),
+      misses: db.prepare<[string], { task_id: string }>('SELECT task_id FROM deadline_misses WHERE task_id IN (SELECT value FROM json_each(?))'),
     };
   }
 
@@ -84,7 +84,9 @@ export class SqliteSchedules {
     this.#s.putMiss.run({ task_id: m.taskId, key: m.key, tick: m.tick, deadline: m.deadline });
   }
 
+  /** One statement for any number of ids (a JSON array of them). */
   misses(taskIds: readonly string[]): Set<string> {
-    return new Set(taskIds.filter((id) => this.#s.hasMiss.get(id) !== undefined));
+    if (taskIds.length === 0) return new Set();
+    return new Set(this.#s.misses.all(JSON.stringify(taskIds)).map((r) => r.task_id));
   }
 }

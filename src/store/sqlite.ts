@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ACTIVE_RUN_STATES, NOT_STARTED_TASK_STATES, type RunState, type TaskState } from '../core/states';
-import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt, toCounts, toError, toParams, toTrigger } from './rows';
+import { ACTIVE_RUN_STATES, NOT_STARTED_TASK_STATES } from '../core/states';
+import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt } from './rows';
 import { GroupCommit } from './group-commit';
 import { BACKFILL_SCHEMA, SqliteBackfills } from './sqlite-backfills';
+import { json, RUN_COLS, type RunRec, runFromRec, TASK_COLS, type TaskRec, taskFromRec, type TaskWrite } from './sqlite-rows';
 import { addScheduleColumns, SCHEDULE_SCHEMA, SqliteSchedules } from './sqlite-schedules';
 import type { BackfillPart, BackfillRow, DeadlineMiss, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
 
@@ -34,64 +35,6 @@ const ACTIVE_RUNS = sqlList(ACTIVE_RUN_STATES);
 /** Tasks of an interrupted run that never started (PENDING, QUEUED): unfinished and not RUNNING. */
 const NOT_STARTED = sqlList(NOT_STARTED_TASK_STATES);
 
-const RUN_COLS = 'id, root_task_id, ref, params, state, created_at, started_at, ended_at, error, counts, interrupted, owner, trigger, joined';
-const TASK_COLS = 'run_id, task_id, name, params, state, skipped, attempts, started_at, ended_at, error, deps';
-
-interface RunRec {
-  id: string; root_task_id: string; ref: string; params: string; state: string; created_at: number;
-  started_at: number | null; ended_at: number | null; error: string | null; counts: string | null; interrupted: number | null;
-  owner: string | null; trigger: string | null; joined: string | null;
-}
-interface TaskRec {
-  run_id: string; task_id: string; name: string; params: string; state: string; skipped: number; attempts: number;
-  started_at: number | null; ended_at: number | null; error: string | null; deps: string;
-}
-type TaskWrite = TaskRec & { seq: number };
-
-function parse(text: string | null): unknown {
-  if (text === null) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-function toDeps(text: string): string[] {
-  const v = parse(text);
-  return Array.isArray(v) ? v.filter((d): d is string => typeof d === 'string') : [];
-}
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-
-function runFromRec(r: RunRec): RunRow {
-  const run: RunRow = { id: r.id, rootTaskId: r.root_task_id, ref: r.ref, params: toParams(parse(r.params)), state: r.state as RunState, createdAt: r.created_at };
-  if (r.started_at !== null) run.startedAt = r.started_at;
-  if (r.ended_at !== null) run.endedAt = r.ended_at;
-  const error = toError(parse(r.error));
-  if (error !== undefined) run.error = error;
-  const counts = toCounts(parse(r.counts));
-  if (counts !== undefined) run.counts = counts;
-  if (r.interrupted !== null) run.interrupted = r.interrupted !== 0;
-  if (r.owner !== null) run.owner = r.owner;
-  const trigger = toTrigger(parse(r.trigger));
-  if (trigger !== undefined) run.trigger = trigger;
-  if (r.joined !== null) run.joined = r.joined;
-  return run;
-}
-
-
-function taskFromRec(r: TaskRec): TaskRow {
-  const row: TaskRow = {
-    runId: r.run_id, taskId: r.task_id, name: r.name, params: toParams(parse(r.params)), state: r.state as TaskState,
-    skipped: r.skipped !== 0, attempts: r.attempts, deps: toDeps(r.deps),
-  };
-  if (r.started_at !== null) row.startedAt = r.started_at;
-  if (r.ended_at !== null) row.endedAt = r.ended_at;
-  const error = toError(parse(r.error));
-  if (error !== undefined) row.error = error;
-  return row;
-}
-
-
 /**
  * Columns added after schema version 1 shipped, nullable so that the schema version stays 1:
  * an older nectar still reads and writes the file (it names its columns and leaves these alone).
@@ -120,6 +63,11 @@ function prepare(db: Database.Database) {
     countByState: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM runs WHERE state = ?'),
     getTasks: db.prepare<[string], TaskRec>(`SELECT ${TASK_COLS} FROM tasks WHERE run_id = ? ORDER BY seq`),
     latestTask: db.prepare<[string], TaskRec>(`SELECT ${TASK_COLS} FROM tasks WHERE task_id = ? ORDER BY updated_seq DESC LIMIT 1`),
+    // The ids come as one JSON array: one statement for any number of them, each an index seek (tasks_task_updated).
+    latestTasks: db.prepare<[string], TaskRec>(
+      `SELECT ${TASK_COLS.replace(/(\w+)/g, 't.$1')} FROM json_each(?) AS j
+       JOIN tasks AS t ON t.rowid = (SELECT rowid FROM tasks WHERE task_id = j.value ORDER BY updated_seq DESC LIMIT 1)`,
+    ),
     failRunning: db.prepare<{ now: number; error: string }>(
       `UPDATE tasks SET state = 'FAILED', ended_at = @now, error = @error
        WHERE state = 'RUNNING' AND run_id IN (SELECT id FROM runs WHERE state IN (${ACTIVE_RUNS}))`,
@@ -236,6 +184,14 @@ export class SqliteRunStore implements RunStore {
     this.commits.flush();
     const r = this.stmts.latestTask.get(taskId);
     return r === undefined ? undefined : taskFromRec(r);
+  }
+
+  async latestTasks(taskIds: readonly string[]): Promise<Map<string, TaskRow>> {
+    this.commits.flush();
+    const out = new Map<string, TaskRow>();
+    if (taskIds.length === 0) return out;
+    for (const r of this.stmts.latestTasks.all(JSON.stringify([...new Set(taskIds)]))) out.set(r.task_id, taskFromRec(r));
+    return out;
   }
 
   async markInterrupted(now: number): Promise<string[]> {

@@ -158,6 +158,12 @@ export interface RunStore {
   /** The most recent record of a task id in any run (for status polling). */
   latestTask(taskId: string): Promise<TaskRow | undefined>;
   /**
+   * `latestTask` of many task ids at once, for the partitions grid (thousands of ids): one
+   * statement (SQLite) or two round trips (Redis), not one per id. Ids with no record are not
+   * in the map; an id given twice is there once.
+   */
+  latestTasks(taskIds: readonly string[]): Promise<Map<string, TaskRow>>;
+  /**
    * At start-up: runs left QUEUED or RUNNING by a process that stopped are marked FAILED with
    * `interrupted: true` and an error saying so; their PENDING/RUNNING tasks become FAILED
    * (RUNNING) or CANCELLED (PENDING). Returns the ids of the runs marked, sorted.

@@ -1,11 +1,11 @@
-import { createReadStream, existsSync, mkdirSync, open as openFd, openSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, open as openFd, openSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { AtomicWriter, Target, TargetStore, WriteSource } from '../core/target';
 import { assertSafeKey } from '../core/target';
+import { existsManyLocal } from './local-exists';
 import { atomicWriter, releaseTemp, type SweepPolicy, sweepDir, tempPathFor } from './local-temps';
 
 const openFdAsync = promisify(openFd);
@@ -130,18 +130,9 @@ export class LocalTargetStore implements TargetStore {
     return sweepDir(this.pathOf(folderKey), this.#sweep);
   }
 
-  /**
-   * Existence checks are one stat each and cost microseconds on a local file system, less than
-   * a trip through the libuv pool: done synchronously in slices, yielding to the event loop
-   * between slices so a large check never freezes the process.
-   */
-  async existsMany(keys: readonly string[]): Promise<boolean[]> {
-    const out = new Array<boolean>(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      if (i > 0 && i % 2000 === 0) await yieldToLoop();
-      out[i] = existsSync(this.pathOf(keys[i] as string));
-    }
-    return out;
+  /** One stat per key, or one listing of a folder for the many keys under it (`existsManyLocal`). */
+  existsMany(keys: readonly string[]): Promise<boolean[]> {
+    return existsManyLocal(keys, (key) => this.pathOf(key));
   }
 }
 

@@ -166,6 +166,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<{ store:
       expect(await store.latestTask('missing')).toBeUndefined();
     });
 
+    it('latestTasks answers latestTask for many ids at once', async () => {
+      const ids = Array.from({ length: 2500 }, (_, i) => `testing/a_chain/X/${String(i).padStart(4, '0')}`);
+      await store.putTasks(ids.filter((_, i) => i % 3 !== 0).map((id, i) => task('run1', id, { state: 'FAILED', params: { i } })));
+      await store.putTasks(ids.filter((_, i) => i % 5 === 1).map((id) => task('run2', id, { state: 'DONE' })));
+      await store.putTasks([task('run3', 'testing/a_chain/Y/other', { state: 'RUNNING' })]); // not asked for
+      const asked = [...ids, 'missing', ids[1] as string]; // an id with no record, one given twice
+      const latest = await store.latestTasks(asked);
+      expect(latest.size).toBe(ids.filter((_, i) => i % 3 !== 0 || i % 5 === 1).length);
+      for (const id of [...asked.filter((_, i) => i % 7 === 0), ...asked.slice(-3), 'testing/a_chain/Y/other']) {
+        const one = await store.latestTask(id);
+        if (asked.includes(id)) expect(latest.get(id)).toStrictEqual(one);
+        else expect(latest.has(id)).toBe(false);
+      }
+      expect(latest.get(ids[1] as string)).toMatchObject({ runId: 'run2', state: 'DONE' });
+      expect(latest.get(ids[2] as string)).toMatchObject({ runId: 'run1', state: 'FAILED' });
+      expect(latest.has(ids[0] as string)).toBe(false);
+      expect(await store.latestTasks([])).toEqual(new Map());
+    });
+
     it('markInterrupted fails only QUEUED/RUNNING runs of no live owner and settles their PENDING/RUNNING tasks', async () => {
       const done = run('s', 1, { state: 'SUCCEEDED', startedAt: 2, endedAt: 3, counts: { DONE: 1 } });
       await store.putRun(run('q', 4, { state: 'QUEUED' }));

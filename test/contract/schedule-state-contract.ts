@@ -77,6 +77,8 @@ export function scheduleStateContract(name: string, makeStore: () => Promise<{ s
       await store.putDeadlineMiss({ taskId: 'a', key: KEY, tick: 2000, deadline: 2600 });
       expect(await store.deadlineMisses(['a', 'b'])).toEqual(new Set(['a']));
       expect(await store.deadlineMisses([])).toEqual(new Set());
+      // Thousands of ids (a partitions grid's) at once, one given twice.
+      expect(await store.deadlineMisses([...Array.from({ length: 3000 }, (_, i) => `t${i}`), 'a', 'a'])).toEqual(new Set(['a']));
     });
 
     it('keeps a run trigger, a SKIPPED state and the run a skipped tick joined', async () => {

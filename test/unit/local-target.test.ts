@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTargetStore } from '../../src/targets/local';
+import { LIST_THRESHOLD } from '../../src/targets/local-exists';
 import { targetContract } from '../contract/target-contract';
 import { REPO, rmDir, tempDir } from '../helpers/runtime';
 
@@ -16,6 +17,17 @@ describe('local target', () => {
     dir = tempDir();
   });
   afterEach(() => rmDir(dir));
+
+  it('checks a task family of many instances by listing its folder once, agreeing with a stat per key', async () => {
+    const store = new LocalTargetStore(dir);
+    const ids = Array.from({ length: 3 * LIST_THRESHOLD }, (_, i) => `id${i}`);
+    for (const [i, id] of ids.entries()) if (i % 4 === 0) await store.target(`chains/t/c/T/${id}/out.txt`).write('x');
+    mkdirSync(join(dir, 'chains/t/c/T/id1')); // a folder without its output
+    const keys = [...ids.map((id) => `chains/t/c/T/${id}/out.txt`), ...ids.slice(0, LIST_THRESHOLD).map((id) => `chains/t/c/None/${id}/out.txt`), 'chains/t/c/T/id0/log', 'top'];
+    const want = keys.map((k) => existsSync(join(dir, k)));
+    expect(await store.existsMany(keys)).toEqual(want);
+    expect(want.filter(Boolean)).toHaveLength(ids.length / 4);
+  });
 
   it('streams a large output with bounded memory', async () => {
     const store = new LocalTargetStore(dir);

@@ -33,12 +33,13 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
   return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
 }
 
-/** fetch with the token; a 401 asks for the token and tries again. */
-export async function authedFetch(path: string, init: RequestInit = {}): Promise<Response> {
+/** fetch with the token; a 401 asks for the token and tries again. `sent`: the first try, already sent (early.ts). */
+export async function authedFetch(path: string, init: RequestInit = {}, sent?: Promise<Response>): Promise<Response> {
   for (;;) {
     let res: Response;
     try {
-      res = await fetch(path, { ...init, headers: authHeaders((init.headers as Record<string, string> | undefined) ?? {}) });
+      res = await (sent ?? fetch(path, { ...init, headers: authHeaders((init.headers as Record<string, string> | undefined) ?? {}) }));
+      sent = undefined;
     } catch (err) {
       if (init.signal?.aborted) throw err;
       reportConnection(false);
@@ -50,14 +51,17 @@ export async function authedFetch(path: string, init: RequestInit = {}): Promise
   }
 }
 
-/** Call a JSON route and unwrap its envelope; a non-2xx answer throws an ApiError. */
-export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; message: string; data: T }> {
-  const { json, ...rest } = init;
+/**
+ * Call a JSON route and unwrap its envelope; a non-2xx answer throws an ApiError. `sent`: a GET
+ * of this path already sent, whose answer is taken (a 401 still asks for the token and asks again).
+ */
+export async function api<T>(path: string, init: RequestInit & { json?: unknown; sent?: Promise<Response> } = {}): Promise<{ status: number; message: string; data: T }> {
+  const { json, sent, ...rest } = init;
   if (json !== undefined) {
     rest.body = JSON.stringify(json);
     rest.headers = { ...((rest.headers as Record<string, string> | undefined) ?? {}), 'Content-Type': 'application/json' };
   }
-  const res = await authedFetch(path, rest);
+  const res = await authedFetch(path, rest, sent);
   const text = await res.text();
   // A success or an error answer; a proxy's JSON may be neither, hence the optional error.
   let body: Envelope<T> & Partial<Pick<ErrorAnswer, 'error'>>;

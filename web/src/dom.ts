@@ -29,8 +29,11 @@ export function replace(el: Element, ...children: Child[]): void {
   append(el, children);
 }
 
+const NEEDS_ESCAPE = /[&<>"]/;
+
 /** Escape text for HTML/SVG markup built as a string (the graph is drawn that way for speed). */
 export function esc(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s; // most text (a cell's date and state, thousands of them) has nothing to escape
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -17,12 +17,18 @@ export function time(ms: number | null | undefined): string {
   return sameDay ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
+/** A count with thousands separators, `3,650` (as `toLocaleString('en')`, without making a locale's formatter on first paint). */
+export function count(n: number): string {
+  return Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en');
+}
+
 /** The reader's IANA time zone (the browser's). */
 export function localZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-const LOCAL_TICK = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'shortOffset' });
+/** Made when first used, not as the bundle loads (an Intl formatter costs milliseconds to make, on every page's boot). */
+let localTick: Intl.DateTimeFormat | null = null;
 const DAY_KEY = (zone: string): Intl.DateTimeFormat => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /**
@@ -33,7 +39,8 @@ const DAY_KEY = (zone: string): Intl.DateTimeFormat => new Intl.DateTimeFormat('
 export function tickTime(ms: number | null, zone: string): string {
   if (ms === null) return '–';
   const d = new Date(ms);
-  const local = LOCAL_TICK.format(d);
+  localTick ??= new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'shortOffset' });
+  const local = localTick.format(d);
   const here = localZone();
   if (zone === here) return local;
   try {

@@ -1,6 +1,7 @@
 import './app.css';
 import './graph/graph.css';
 import { onConnection } from './api';
+import { dropEarly } from './early';
 import { catalogueView } from './views/catalogue';
 import { partitionsView } from './views/partitions';
 import { runView } from './views/run';
@@ -51,3 +52,4 @@ function route(): void {
 
 window.addEventListener('hashchange', route);
 route();
+dropEarly(); // what index.html asked early is for the first view only

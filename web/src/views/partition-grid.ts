@@ -5,21 +5,34 @@ import { dayMs, type GridLayout, layout, move, stepOf, weekday, WEEKDAYS } from 
 
 export type Partition = PartitionsAnswer['partitions'][number];
 
-/** What a cell says in its title and to a screen reader: `Tue 2012-01-03: done, deadline missed`. */
+/** What a cell says in its title and to a screen reader: `Tue 2012-01-03: done, deadline missed`. `day`: its weekday's name, when shown. */
+function labelOf(p: Partition, day: string | null): string {
+  return `${day === null ? '' : `${day} `}${p.value}: ${partitionLook(p.state).label}${p.deadline_missed ? ', deadline missed' : ''}`;
+}
+
+/** {@link labelOf}, the weekday worked out from the value. */
 export function cellLabel(p: Partition, withWeekday: boolean): string {
-  const day = withWeekday ? `${WEEKDAYS[weekday(dayMs(p.value))]} ` : '';
-  return `${day}${p.value}: ${partitionLook(p.state).label}${p.deadline_missed ? ', deadline missed' : ''}`;
+  return labelOf(p, withWeekday ? (WEEKDAYS[weekday(dayMs(p.value))] as string) : null);
 }
 
-/** A cell: its state's class and symbol; its label as its title and its accessible name (else the name would be the symbol). */
-function cellHtml(p: Partition, i: number, withWeekday: boolean): string {
-  const label = esc(cellLabel(p, withWeekday));
-  return `<span role="gridcell" class="pc ${stateClass(p.state)}" data-i="${i}" data-state="${p.state}"${p.deadline_missed ? ' data-deadline=""' : ''} title="${label}" aria-label="${label}">${partitionLook(p.state).symbol}</span>`;
+/** Per state, the start of its cells' tag (class, state) and their symbol: worked out once, not per cell. */
+function stateParts(): (s: Partition['state']) => { open: string; symbol: string } {
+  const cache = new Map<string, { open: string; symbol: string }>();
+  return (s) => {
+    let c = cache.get(s);
+    if (!c) cache.set(s, (c = { open: `<span role="gridcell" class="pc ${stateClass(s)}" data-state="${esc(s)}"`, symbol: partitionLook(s).symbol }));
+    return c;
+  };
 }
 
-/** The markup of every band, row and cell, in one string (3,650 cells parse in one go). */
-function markup(l: GridLayout, parts: readonly Partition[]): string {
+/**
+ * The markup of every band, row and cell, in one string (3,650 cells parse in one go). A cell:
+ * its state's class and symbol; its label as its title and its accessible name (else the name
+ * would be the symbol); the active one is the grid's Tab stop. A day's weekday is its row's.
+ */
+function markup(l: GridLayout, parts: readonly Partition[], active: number): string {
   const withWeekday = l.step === 'day';
+  const look = stateParts();
   let out = '';
   for (const band of l.bands) {
     out += `<div class="pband" role="rowgroup"${band.label ? ` aria-label="${esc(band.label)}"` : ''}>`;
@@ -36,8 +49,18 @@ function markup(l: GridLayout, parts: readonly Partition[]): string {
     }
     for (const row of band.rows) {
       const shown = l.step === 'day' ? (['Mon', 'Wed', 'Fri'].includes(row.label) ? row.label : '') : row.label;
+      const day = withWeekday ? row.label : null;
       out += `<div class="prow" role="row"><span class="plabel" aria-hidden="true">${esc(shown)}</span>`;
-      for (const i of row.cells) out += i === null ? '<span class="pc pad" aria-hidden="true"></span>' : cellHtml(parts[i] as Partition, i, withWeekday);
+      for (const i of row.cells) {
+        if (i === null) {
+          out += '<span class="pc pad" aria-hidden="true"></span>';
+          continue;
+        }
+        const p = parts[i] as Partition;
+        const c = look(p.state);
+        const label = esc(labelOf(p, day));
+        out += `${c.open} data-i="${i}"${i === active ? ' tabindex="0"' : ''}${p.deadline_missed ? ' data-deadline=""' : ''} title="${label}" aria-label="${label}">${c.symbol}</span>`;
+      }
       out += '</div>';
     }
     out += '</div>';
@@ -62,7 +85,8 @@ export class PartitionGrid {
   readonly el: HTMLElement;
   #layout: GridLayout;
   #parts: Partition[];
-  #cells: HTMLElement[] = [];
+  /** The cells by index, looked up when first needed (not while the first paint waits). */
+  #byIndex: HTMLElement[] | null = null;
   #active = 0;
 
   constructor(answer: PartitionsAnswer, private readonly hooks: GridHooks, active = 0) {
@@ -75,10 +99,8 @@ export class PartitionGrid {
     this.el.setAttribute('role', 'grid');
     this.el.setAttribute('aria-readonly', 'true');
     this.el.setAttribute('aria-label', `Partitions of ${answer.task} over ${answer.over}, ${answer.range}: arrow keys move, Enter opens`);
-    this.el.innerHTML = markup(this.#layout, this.#parts);
-    for (const c of this.el.querySelectorAll<HTMLElement>('.pc[data-i]')) this.#cells[Number(c.dataset['i'])] = c;
     this.#active = Math.max(0, Math.min(n - 1, active));
-    this.#cells[this.#active]?.setAttribute('tabindex', '0');
+    this.el.innerHTML = markup(this.#layout, this.#parts, this.#active);
     this.el.addEventListener('keydown', (e) => this.#key(e));
     this.el.addEventListener('click', (e) => {
       const cell = (e.target as Element).closest<HTMLElement>('.pc[data-i]');
@@ -104,6 +126,15 @@ export class PartitionGrid {
   label(i: number): string {
     const p = this.#parts[i];
     return p ? cellLabel(p, this.#layout.step === 'day') : '';
+  }
+
+  get #cells(): HTMLElement[] {
+    if (!this.#byIndex) {
+      const cells: HTMLElement[] = [];
+      for (const c of this.el.querySelectorAll<HTMLElement>('.pc[data-i]')) cells[Number(c.dataset['i'])] = c;
+      this.#byIndex = cells;
+    }
+    return this.#byIndex;
   }
 
   /** Move the roving focus to cell i (and focus it). */

@@ -1,5 +1,7 @@
 import { api, ApiError } from '../api';
 import { type Child, h, replace } from '../dom';
+import { takeEarly } from '../early';
+import { count } from '../format';
 import type { BackfillSummary, Catalogue, CatalogueEntry, PartitionsAnswer } from '../../../src/api/wire';
 import { PARTITION_STATES, partitionLook, stateClass } from '../states';
 import { errorState } from './messages';
@@ -9,7 +11,7 @@ import { hasDateParam, PartitionForm, type PartitionQuery, queryParams, sameQuer
 /** How often the grid refreshes while a partition runs or a backfill started here is in flight. */
 const POLL_MS = 3000;
 
-const plural = (n: number, word: string): string => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string): string => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 
 function apiPath(task: string, query: URLSearchParams): string {
   return `/api/partitions/${task.split('/').map(encodeURIComponent).join('/')}?${query}`;
@@ -25,8 +27,8 @@ function legend(a: PartitionsAnswer): HTMLElement {
   const late = a.partitions.filter((p) => p.deadline_missed).length;
   return h('ul', { class: 'legend pt-legend', 'aria-label': 'States, with counts' },
     PARTITION_STATES.map((s) => h('li', { class: stateClass(s), 'data-state': s },
-      h('span', { class: 'swatch', 'aria-hidden': 'true' }, partitionLook(s).symbol), ` ${partitionLook(s).label} `, h('span', { class: 'count' }, a.counts[s].toLocaleString('en')))),
-    h('li', { class: 'pt-late', 'data-state': 'deadline' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }, '⚑'), ' deadline missed ', h('span', { class: 'count' }, late.toLocaleString('en'))));
+      h('span', { class: 'swatch', 'aria-hidden': 'true' }, partitionLook(s).symbol), ` ${partitionLook(s).label} `, h('span', { class: 'count' }, count(a.counts[s])))),
+    h('li', { class: 'pt-late', 'data-state': 'deadline' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }, '⚑'), ' deadline missed ', h('span', { class: 'count' }, count(late))));
 }
 
 /**
@@ -74,7 +76,7 @@ export function partitionsView(root: HTMLElement, query: URLSearchParams): () =>
     const missing = a.counts.MISSING;
     const failed = a.counts.FAILED;
     const busy = pending.size > 0;
-    const what = [missing ? `${missing.toLocaleString('en')} missing` : '', failed ? `${failed.toLocaleString('en')} failed` : ''].filter(Boolean).join(' and ');
+    const what = [missing ? `${count(missing)} missing` : '', failed ? `${count(failed)} failed` : ''].filter(Boolean).join(' and ');
     startAll.textContent = what ? `Start the ${what}` : 'Nothing missing or failed';
     // aria-disabled, not disabled: the button keeps the focus while its backfill runs.
     startAll.setAttribute('aria-disabled', String(busy || missing + failed === 0));
@@ -233,15 +235,23 @@ export function partitionsView(root: HTMLElement, query: URLSearchParams): () =>
     }
   };
 
-  // A link with a task and a range: ask for its partitions now, beside the catalogue the form is built from.
+  // A link with a task and a range: ask for its partitions now, beside the catalogue the form is built from
+  // (index.html asked for both already when the page opened on this link: early.ts).
+  const ask = (path: string): { at: number; answer: Promise<{ data: PartitionsAnswer }> } => {
+    const sent = takeEarly(path);
+    return { at: sent?.at ?? performance.now(), answer: api<PartitionsAnswer>(path, sent ? { sent: sent.res } : {}) };
+  };
   const early: Asked | null = query.get('task') && query.get('from') && query.get('to')
-    ? { at: performance.now(), answer: api<PartitionsAnswer>(apiPath(query.get('task') as string, new URLSearchParams([...query].filter(([k]) => k !== 'task')))) }
+    ? ask(apiPath(query.get('task') as string, new URLSearchParams([...query].filter(([k]) => k !== 'task'))))
     : null;
   early?.answer.catch(() => undefined); // its error, if any, is shown when the form takes it up
+  let catalogueSent = takeEarly('/api/chains')?.res;
 
   const catalogue = async (): Promise<void> => {
     try {
-      const { data } = await api<Catalogue>('/api/chains');
+      const sent = catalogueSent;
+      catalogueSent = undefined; // a retry asks again
+      const { data } = await api<Catalogue>('/api/chains', sent ? { sent } : {});
       if (!stopped) open(data.chains);
     } catch (err) {
       if (!stopped) replace(formBox, errorState(err, () => void catalogue()));
