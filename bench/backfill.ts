@@ -17,6 +17,7 @@ import { Backfills } from '../src/runtime/backfills';
 import { RunManager } from '../src/runtime/runs';
 import { Runtime } from '../src/runtime/runtime';
 import { SqliteRunStore } from '../src/store/sqlite';
+import { median } from './figures';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, reps: { type: 'string' }, concurrency: { type: 'string' } } });
 const DAYS = args.quick ? 365 : 3650;
@@ -99,7 +100,6 @@ async function backfill(rep: number): Promise<number> {
   return (2 * DAYS) / s;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
   const fan: number[] = [];

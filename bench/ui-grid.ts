@@ -14,12 +14,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './browser';
+import { median } from './figures';
 import { startProcess } from './server-process';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: false });
 const NECTAR = resolve(__dirname, '../bin/nectar.js');
-const CHROMIUM = process.env['NECTAR_CHROMIUM'] ?? '/usr/bin/chromium';
 const FROM = '2016-01-04';
 const TO = '2025-12-31'; // 3,650 days
 const CELLS = 3650;
@@ -56,11 +56,6 @@ const FLOOR = `async (path) => {
   return performance.now() - t0;
 }`;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
 async function json<T>(res: Response): Promise<T> {
   if (!res.ok) throw new Error(`${res.url}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { data: T }).data;
@@ -79,7 +74,7 @@ async function main(): Promise<void> {
   mkdirSync(join(dir, 'chains', 'bench'), { recursive: true });
   writeFileSync(join(dir, 'chains', 'bench', 'days_chain.ts'), CHAIN);
   let server: ChildProcess | undefined;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'] });
+  const browser = await launchChromium();
   try {
     const env = { ...process.env, NECTAR_CHAINS: join(dir, 'chains'), NECTAR_TARGETS: join(dir, 'targets'), NECTAR_DB: join(dir, 'nectar.db'), NECTAR_LOG_LEVEL: 'warn' };
     const started = await startProcess([NECTAR, 'serve', '--port', '0'], env, /127\.0\.0\.1:(\d+)/, 'stderr');

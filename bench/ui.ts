@@ -12,12 +12,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './browser';
+import { median } from './figures';
 import { startProcess } from './server-process';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: false });
 const NECTAR = resolve(__dirname, '../bin/nectar.js');
-const CHROMIUM = process.env['NECTAR_CHROMIUM'] ?? '/usr/bin/chromium';
 const TASKS = 5000;
 const ROUNDS = args.quick ? 1 : 3;
 const TARGET_MS = 2000;
@@ -41,11 +41,6 @@ const FLOOR = `async (id) => {
   return performance.now() - t0;
 }`;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
 async function main(): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     console.log(`ui: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
@@ -57,7 +52,7 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'nectar-bench-ui-'));
   let server: ChildProcess | undefined;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'] });
+  const browser = await launchChromium();
   try {
     const env = { ...process.env, NECTAR_TARGETS: join(dir, 'targets'), NECTAR_DB: join(dir, 'nectar.db'), NECTAR_LOG_LEVEL: 'warn' };
     const started = await startProcess([NECTAR, 'serve', '--port', '0'], env, /127\.0\.0\.1:(\d+)/, 'stderr');

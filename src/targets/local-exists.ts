@@ -29,18 +29,16 @@ export async function existsManyLocal(keys: readonly string[], path: (key: strin
     const dir = file > 0 ? key.lastIndexOf('/', file - 1) : -1;
     return dir > 0 ? key.slice(0, dir) : null;
   };
+  const parents = keys.map(parentOf);
   const counts = new Map<string, number>();
-  for (const k of keys) {
-    const p = parentOf(k);
-    if (p !== null) counts.set(p, (counts.get(p) ?? 0) + 1);
-  }
+  for (const p of parents) if (p !== null) counts.set(p, (counts.get(p) ?? 0) + 1);
   const listed = new Map<string, Set<string> | null>();
   for (const [p, n] of counts) if (n >= LIST_THRESHOLD) listed.set(p, names(path(p)));
   const out = new Array<boolean>(keys.length);
   let stats = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
-    const p = parentOf(key);
+    const p = parents[i] ?? null;
     const inParent = p === null ? null : listed.get(p);
     if (p !== null && inParent && !inParent.has(key.slice(p.length + 1, key.indexOf('/', p.length + 1)))) {
       out[i] = false;

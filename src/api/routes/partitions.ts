@@ -6,8 +6,9 @@ import { methodNotAllowed } from '../errors';
 import { fail, nameParam, send } from '../respond';
 import type { PartitionsAnswer } from '../wire';
 
-/** Query keys of the range itself; every other key is a fixed parameter of the task. */
-const RANGE_KEYS = ['from', 'to', 'step', 'over', 'values'];
+/** Query keys of the range given once as text; with `values`, every other key is a fixed parameter of the task. */
+const SINGLE_KEYS = ['from', 'to', 'step', 'over'];
+const RANGE_KEYS = [...SINGLE_KEYS, 'values'];
 
 function text(req: Request, key: string): string | undefined {
   const v = req.query[key];
@@ -25,7 +26,7 @@ export function partitionsRouter(rt: Runtime, runs: RunManager): Router {
     const params: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(req.query)) if (!RANGE_KEYS.includes(k)) params[k] = v;
     const values = text(req, 'values');
-    const q = { task, params, ...Object.fromEntries(['from', 'to', 'step', 'over'].map((k) => [k, text(req, k)]).filter(([, v]) => v !== undefined)) };
+    const q = { task, params, ...Object.fromEntries(SINGLE_KEYS.map((k) => [k, text(req, k)]).filter(([, v]) => v !== undefined)) };
     const p = await partitionStates(rt, runs.store, values === undefined ? q : { ...q, values: values.split(',').filter(Boolean) });
     const counts = Object.fromEntries(PARTITION_STATES.map((s) => [s, 0])) as Record<PartitionState, number>;
     for (const c of p.cells) counts[c.state] += 1;
