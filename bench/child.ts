@@ -5,6 +5,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LINEAGE_FILE, makeLineage } from '../src/core/lineage';
 import { allWritten, floorAsync, floorExists, floorSync, plannedFiles } from './floor';
 import { type Job, type JobResult, RESULT_PREFIX, WARMUP_TASKS } from './jobs';
 import { benchRuntime, timedRun } from './nectar-runs';
@@ -104,6 +105,8 @@ async function measure(job: Job): Promise<{ seconds: number; tasks: number }> {
           writeFileSync(join(dir, 'params.json'), `${JSON.stringify(leaf.params, null, 2)}\n`);
           writeFileSync(join(dir, 'out.txt'), payload(i));
           writeFileSync(join(dir, 'log'), `{"level":30,"msg":"${leaf} done (written by the bench set-up)"}\n`);
+          const lineage = makeLineage({ id: leaf.id, version: null, runId: 'bench-set-up', builtAt: new Date().toISOString(), inputs: [], upstreamOf: () => undefined });
+          writeFileSync(join(dir, LINEAGE_FILE), `${JSON.stringify(lineage)}\n`);
         }
       });
       return { seconds, tasks: n };

@@ -17,7 +17,7 @@ export type Job =
   | { kind: 'floor-async'; root: string; n: number; folder: string; inflight: number }
   /** Raw floor of resume: `n` existence checks of the leaves' out.txt, then the root's writes. */
   | { kind: 'floor-exists'; root: string; n: number }
-  /** Not measured: write `n` complete leaves (out.txt, params.json, log) for resume/noop. */
+  /** Not measured: write `n` complete leaves (out.txt, params.json, log, lineage.json), as nectar would have built them, for resume/noop. */
   | { kind: 'setup-leaves'; root: string; n: number };
 
 export interface JobResult {

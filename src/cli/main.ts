@@ -10,6 +10,8 @@ import { graphDot, rootGraph } from '../runtime/run-graph';
 import { Runtime } from '../runtime/runtime';
 import { parseParamFlags, parseWorkers } from './args';
 import { printSummary, showProgress, summaryJson } from './output';
+import { planText, staleOption } from './plan-output';
+import type { StalePolicy } from '../core/options';
 import { backfillCommand } from './backfill-command';
 import { schedulesCommand } from './schedules-command';
 import { untilStopped } from './stop';
@@ -75,7 +77,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('--executor <kind>', 'where tasks run unless they choose').choices(['inprocess', 'process', 'bullmq']))
     .option('--json', 'print the summary as JSON')
     .option('--print', "write the root task's output to stdout (the summary goes to stderr)")
-    .action(async (ref: string, o: { param: string[]; workers?: string; executor?: 'inprocess' | 'process' | 'bullmq'; json?: boolean; print?: boolean }) => {
+    .addOption(staleOption())
+    .action(async (ref: string, o: { param: string[]; workers?: string; executor?: 'inprocess' | 'process' | 'bullmq'; json?: boolean; print?: boolean; stale: StalePolicy }) => {
       if (o.print && o.json) throw new NectarError('USAGE', '--print and --json both want stdout: choose one');
       if (o.print || o.json) stdoutCarriesData();
       const workers = parseWorkers(o.workers);
@@ -97,7 +100,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const runId = crypto.randomUUID();
       const stop = o.json ? () => undefined : showProgress(rt.events, runId);
       try {
-        const r = await rt.run(root, { workers, executor: o.executor, signal: ctl.signal, runId });
+        const r = await rt.run(root, { workers, executor: o.executor, signal: ctl.signal, runId, stale: o.stale });
         stop();
         const outputs = { [root.id]: outputKeys(root) };
         if (o.json) out(`${JSON.stringify(summaryJson(r, outputs), null, 2)}\n`);
@@ -124,17 +127,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       out(o.format === 'dot' ? graphDot(graph) : `${JSON.stringify(graph, null, 2)}\n`);
     });
 
-  withTask(program.command('plan').description('show which outputs exist and which tasks would run, running nothing'))
+  withTask(program.command('plan').description('show which outputs exist, which are stale and why, and which tasks would run, running nothing'))
     .option('--json', 'machine-readable output')
-    .action(async (ref: string, o: { param: string[]; json?: boolean }) => {
+    .addOption(staleOption())
+    .action(async (ref: string, o: { param: string[]; json?: boolean; stale: StalePolicy }) => {
       if (o.json) stdoutCarriesData();
       const rt = runtime();
       await rt.checkTargets();
-      const plan = await rt.plan(rt.instantiate(ref, parseParamFlags(o.param)));
+      const plan = await rt.plan(rt.instantiate(ref, parseParamFlags(o.param)), { stale: o.stale });
       if (o.json) return out(`${JSON.stringify({ plan }, null, 2)}\n`);
-      const toRun = plan.filter((e) => e.action === 'run');
-      for (const e of plan) out(`${e.action === 'run' ? 'run     ' : 'complete'}  ${e.task}  ${e.id}\n`);
-      out(`\n${toRun.length} to run, ${plan.length - toRun.length} complete (their requirements not checked)\n`);
+      out(planText(plan));
     });
 
   program

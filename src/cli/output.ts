@@ -53,11 +53,16 @@ export function printSummary(r: RunResult, outputs: Record<string, string[]>, ro
   write(`run ${r.runId} ${r.state} in ${secs} s: ${r.ran} ran, ${r.skipped} skipped (complete), ${failed} failed`);
   if (upstream) write(`, ${upstream} not run (upstream failed)`);
   if (r.counts.CANCELLED) write(`, ${r.counts.CANCELLED} cancelled`);
+  if (r.stale > 0) {
+    const s = staleCounts(r);
+    write(`, ${r.stale} stale (${(['rebuilt', 'kept', 'failed'] as const).filter((k) => s[k] > 0).map((k) => `${s[k]} ${k}`).join(', ')})`);
+  }
   write('\n');
   if (r.error) write(`\nthe run could not start: ${r.error.message}\n`);
   for (const f of r.failures) {
     write(`\nFAILED ${f.id} (after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'})\n`);
-    const stack = f.error?.stack ?? `${f.error?.name}: ${f.error?.message}`;
+    // A stale task failed by policy is not a crash: its reasons, not nectar's stack.
+    const stack = f.error?.code === 'STALE' ? (f.error.message ?? '') : (f.error?.stack ?? `${f.error?.name}: ${f.error?.message}`);
     write(`${firstLines(stack, 6).replace(/^/gm, '  ')}\n`);
   }
   for (const id of r.rootIds) {
@@ -67,6 +72,18 @@ export function printSummary(r: RunResult, outputs: Record<string, string[]>, ro
   }
 }
 
+/** What became of the stale tasks of a run: rebuilt (ran), kept (skipped) or failed (`--stale fail`). */
+export function staleCounts(r: RunResult): { rebuilt: number; kept: number; failed: number } {
+  const c = { rebuilt: 0, kept: 0, failed: 0 };
+  for (const t of r.tasks.values()) {
+    if (!t.stale) continue;
+    if (t.skipped) c.kept++;
+    else if (t.error?.code === 'STALE') c.failed++;
+    else c.rebuilt++;
+  }
+  return c;
+}
+
 export function summaryJson(r: RunResult, outputs: Record<string, string[]>): unknown {
   return {
     run_id: r.runId,
@@ -74,6 +91,7 @@ export function summaryJson(r: RunResult, outputs: Record<string, string[]>): un
     duration_ms: Math.round(r.durationMs),
     ran: r.ran,
     skipped: r.skipped,
+    stale: { total: r.stale, ...staleCounts(r), tasks: [...r.tasks.values()].filter((t) => t.stale).map((t) => ({ task_id: t.id, reasons: t.stale })) },
     counts: r.counts,
     roots: r.rootIds.map((id) => ({ task_id: id, state: r.tasks.get(id)?.state, outputs: outputs[id] ?? [] })),
     failures: r.failures.map((f) => ({ task_id: f.id, attempts: f.attempts, error: f.error })),

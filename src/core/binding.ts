@@ -1,4 +1,5 @@
 import { NectarError } from './errors';
+import { LINEAGE_FILE } from './lineage';
 import { type Shape, flattenShape, isShapeOf, mapShape } from './shape';
 import type { TargetStore } from './target';
 import { type AnyTask, type OutputSpec, type Requirements, Task, isOutputSpec, isTask } from './task';
@@ -57,10 +58,11 @@ export function outputKeys(task: AnyTask): string[] {
   return outputSpecs(task).map((s) => `${folder}/${s.name}`);
 }
 
-/** Remove whatever a failed or stopped attempt may have left at the task's outputs. */
+/** Remove whatever a failed or stopped attempt may have left at the task's outputs, and the lineage that named them. */
 export async function deleteOutputs(task: AnyTask, store: TargetStore): Promise<void> {
   const folder = taskFolder(task.id);
-  await Promise.all(outputSpecs(task).map((s) => store.target(`${folder}/${s.name}`).delete().catch(() => undefined)));
+  const names = [...outputSpecs(task).map((s) => s.name), LINEAGE_FILE];
+  await Promise.all(names.map((name) => store.target(`${folder}/${name}`).delete().catch(() => undefined)));
 }
 
 /** The task's outputs as Targets, in the shape `output()` returned. */

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   AMBIGUOUS_TASK: { status: 400, doc: 'a task name exists in several chains of a type: qualify it with the chain' },
   BAD_TASK_DEFINITION: { status: 500, doc: 'a task class is defined wrongly (bad requires/output shape, unregistered class)' },
   CYCLE: { status: 400, doc: 'the requirements of a task form a cycle' },
+  STALE: { status: 409, doc: 'a complete task is stale (built from inputs that have changed) and the stale policy is `fail`' },
   TIMEOUT: { status: 500, doc: 'a task ran longer than its timeout and was stopped' },
   CANCELLED: { status: 409, doc: 'the run was cancelled' },
   NON_RETRYABLE: { status: 500, doc: 'a task failed on purpose with NonRetryableError: no retries' },

@@ -16,6 +16,14 @@ export type TaskExecutor = Exclude<ExecutorKind, 'bullmq'>;
 
 const TASK_EXECUTORS: readonly TaskExecutor[] = ['inprocess', 'process'];
 
+/**
+ * What a run does with a complete task that is stale (built from inputs that have changed
+ * since: an upstream version, an upstream rebuilt): build it again, keep it as it is, or fail.
+ */
+export type StalePolicy = 'rebuild' | 'keep' | 'fail';
+
+export const STALE_POLICIES: readonly StalePolicy[] = ['rebuild', 'keep', 'fail'];
+
 /** What a task class may set (second argument of `task()`, or `static options`). Times in milliseconds. */
 export interface TaskOptions {
   /** Extra attempts after a failure (default 0). */
@@ -40,6 +48,8 @@ export interface TaskOptions {
   executor?: TaskExecutor;
   /** The chain type's settings this task may read (`ctx.settings`); it sees no others. */
   settings?: readonly string[];
+  /** What a run does when this task is stale; the run's choice (`--stale`, default `rebuild`) when unset. */
+  stale?: StalePolicy;
   /** When `nectar serve` runs it by itself: cron expressions in a time zone, each tick mapped to parameters (checked by discovery). */
   schedules?: readonly ScheduleSpec[];
 }
@@ -57,6 +67,7 @@ export interface ResolvedOptions {
   readonly queue: string;
   readonly executor: TaskExecutor | undefined;
   readonly settings: readonly string[];
+  readonly stale: StalePolicy | undefined;
   /** As declared; discovery checks and compiles them (a bad one is a load problem, not a definition error). */
   readonly schedules: readonly ScheduleSpec[];
 }
@@ -79,6 +90,7 @@ export function resolveOptions(o: TaskOptions, owner: string): ResolvedOptions {
   check(o.settings === undefined || (Array.isArray(o.settings) && o.settings.every((s) => typeof s === 'string')), owner, `'settings' must be a list of setting names`);
   check(o.queue === undefined || (typeof o.queue === 'string' && NAME_PATTERN.test(o.queue)), owner, `'queue' must match ${NAME_PATTERN.source}`);
   check(o.executor === undefined || TASK_EXECUTORS.includes(o.executor), owner, `'executor' must be ${TASK_EXECUTORS.map((e) => `'${e}'`).join(' or ')}`);
+  check(o.stale === undefined || STALE_POLICIES.includes(o.stale), owner, `'stale' must be ${STALE_POLICIES.map((e) => `'${e}'`).join(', ')}`);
   const resources: Record<string, number> = {};
   for (const [name, n] of Object.entries(o.resources ?? {})) {
     check(NAME_PATTERN.test(name) && nonNegInt(n) && n > 0, owner, `'resources.${name}' must be a whole number > 0 under a plain name`);
@@ -96,6 +108,7 @@ export function resolveOptions(o: TaskOptions, owner: string): ResolvedOptions {
     queue: o.queue ?? 'default',
     executor: o.executor,
     settings: Object.freeze([...(o.settings ?? [])]),
+    stale: o.stale,
     schedules: Object.freeze(Array.isArray(o.schedules) ? [...o.schedules] : []),
   });
 }

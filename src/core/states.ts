@@ -65,7 +65,7 @@ export function isActiveRun(state: RunState): boolean {
  * cannot be had. A pending task never becomes DONE without an attempt.
  */
 export const TASK_TRANSITIONS: { readonly [S in TaskState | 'NEW']: readonly TaskState[] } = {
-  NEW: ['PENDING', 'DONE'],
+  NEW: ['PENDING', 'DONE', 'FAILED'],
   PENDING: ['QUEUED', 'RUNNING', 'UPSTREAM_FAILED', 'CANCELLED'],
   QUEUED: ['RUNNING', 'PENDING', 'DONE', 'FAILED', 'CANCELLED'],
   RUNNING: ['PENDING', 'DONE', 'FAILED', 'CANCELLED'],
@@ -91,4 +91,6 @@ export interface TaskProgress {
   error?: SerializedError;
   /** Ids of the tasks it required (dynamic requirements included). */
   deps: string[];
+  /** Complete but stale when the run looked: why (rebuilt, kept or failed as the stale policy says). */
+  stale?: readonly string[];
 }

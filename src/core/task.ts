@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { NectarError } from './errors';
 import { type Json, type TaskLocation, paramsHash, taskId } from './identity';
+import { LINEAGE_FILE } from './lineage';
 import { type ResolvedOptions, type TaskOptions, resolveOptions } from './options';
 import { type ParamSchema, type ParamsArgs, type ParamsOf, normalizeParams, paramsJsonSchema, type JsonSchema } from './params';
 import type { SettingValue } from './settings';
@@ -19,7 +20,7 @@ export class OutputSpec {
 }
 
 /** Files nectar itself writes in every task folder. */
-const RESERVED_NAMES = new Set(['params.json', 'log']);
+const RESERVED_NAMES = new Set(['params.json', 'log', LINEAGE_FILE]);
 
 export function isOutputSpec(x: unknown): x is OutputSpec {
   return x instanceof OutputSpec;

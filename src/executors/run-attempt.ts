@@ -5,6 +5,7 @@ import { mapShape } from '../core/shape';
 import type { SettingValue } from '../core/settings';
 import { type RunContext, isOutputSpec } from '../core/task';
 import { GuardedTarget } from './guarded-target';
+import { LineageRecord } from './lineage-record';
 import { execProgram } from './program';
 import { runWithTaskLog } from './task-console';
 import { TaskLog, writeTaskLog } from './task-log';
@@ -18,7 +19,7 @@ export interface AttemptHere {
 }
 
 /**
- * Run one attempt of a task in this process: `params.json` first, then `run(ctx)` raced
+ * Run one attempt of a task in this process: `params.json` and `lineage.json` first, then `run(ctx)` raced
  * against the abort signal, then a check that every declared output exists; the task's log
  * is written beside the outputs whatever happens, and a failed attempt leaves no output.
  */
@@ -26,7 +27,8 @@ export async function runAttemptHere(a: TaskAttempt, here: AttemptHere): Promise
   const { task, store, abort } = a;
   const folder = taskFolder(task.id);
   const log = new TaskLog(task.id, a.attempt, a.onLog);
-  await store.target(`${folder}/params.json`).write(`${JSON.stringify(task.params, null, 2)}\n`);
+  const lineage = new LineageRecord(task, store, a.runId);
+  await Promise.all([store.target(`${folder}/params.json`).write(`${JSON.stringify(task.params, null, 2)}\n`), lineage.start()]);
   const started = performance.now();
   const guarded: GuardedTarget[] = [];
   try {
@@ -54,6 +56,7 @@ export async function runAttemptHere(a: TaskAttempt, here: AttemptHere): Promise
       async require(req) {
         const tasks = checkRequirements(req, `${task}: ctx.require()`);
         await Promise.race([a.require(tasks), abort.aborted]);
+        await lineage.add(tasks, true);
         return bindInputs(req, store) as never;
       },
     };

@@ -4,21 +4,22 @@ import { checkComplete, outputKeys } from '../core/binding';
 import { NectarError } from '../core/errors';
 import { EventBus } from '../core/events';
 import type { Executor } from '../core/executor';
-import type { ExecutorKind } from '../core/options';
+import type { ExecutorKind, StalePolicy } from '../core/options';
 import type { SettingValue } from '../core/settings';
 import type { TargetStore } from '../core/target';
-import type { AnyTask } from '../core/task';
+import { type AnyTask, optionsOf } from '../core/task';
 import { Dag } from '../dag/graph';
 import type { BullMQExecutor } from '../distributed/executor';
 import type { Supervisor, SupervisorOptions } from '../distributed/supervisor';
 import type { NectarWorker, WorkerOptions } from '../distributed/worker';
 import type { DiscoveredTask, Registry } from '../discovery/registry';
-import { type RunResult, Scheduler } from '../scheduler/scheduler';
+import { type RunResult, Scheduler, stalePolicyOf } from '../scheduler/scheduler';
 import { SharedExecutions } from '../scheduler/shared';
 import type { RunStore } from '../store/types';
 import { type ComposeOptions, type Composition, type Stoppable, compose } from './compose';
 import type { NectarConfig } from './config';
 import type { Executors, TaskLookup } from './executors';
+import { Freshness } from './freshness';
 import type { Webhooks } from './webhooks';
 
 export interface RunOptions {
@@ -29,15 +30,22 @@ export interface RunOptions {
   resources?: Readonly<Record<string, number>>;
   /** Ids of tasks the caller has just found incomplete: not looked at again (a run manager checks its root before it starts a run). */
   knownIncomplete?: ReadonlySet<string>;
+  /** What happens to stale tasks whose class does not choose (default `rebuild`). */
+  stale?: StalePolicy;
 }
 
 /** One line of `nectar plan`. */
 export interface PlanEntry {
   readonly id: string;
   readonly task: string;
-  /** `complete`: outputs exist (its requirements are not looked at); `run`: would run. */
-  readonly action: 'complete' | 'run';
+  /**
+   * `complete`: outputs exist and are not stale (its requirements are not looked at); `run`:
+   * would run; `stale`: outputs exist but are stale (`reasons`), and `policy` says what a run does.
+   */
+  readonly action: 'complete' | 'run' | 'stale';
   readonly outputs: readonly string[];
+  readonly reasons?: readonly string[];
+  readonly policy?: StalePolicy;
 }
 
 export interface RuntimeOptions extends ComposeOptions {
@@ -187,10 +195,18 @@ export class Runtime {
     return this.#parts.startHousekeeping();
   }
 
+  /** A staleness check over this runtime's targets, for one run or plan: upstream versions as discovery knows them today. */
+  freshness(runId?: string): Freshness {
+    const versions = new Map<string, string | null>();
+    for (const t of this.#registry.tasks) versions.set(t.ref, optionsOf(t.cls).version ?? null);
+    return new Freshness(this.store, (key) => versions.get(key), runId);
+  }
+
   async run(roots: AnyTask | readonly AnyTask[], o: RunOptions = {}): Promise<RunResult> {
     const workers = o.workers ?? this.config.workers;
+    const runId = o.runId ?? randomUUID();
     const s = new Scheduler({
-      runId: o.runId ?? randomUUID(),
+      runId,
       store: this.store,
       events: this.events,
       executors: this.executors(workers),
@@ -200,17 +216,30 @@ export class Runtime {
       signal: o.signal,
       shared: this.shared,
       knownIncomplete: o.knownIncomplete,
+      freshness: this.freshness(runId),
+      stale: o.stale,
     });
     return s.run(Array.isArray(roots) ? roots : [roots as AnyTask]);
   }
 
-  /** What exists and what would run, without running anything. */
-  async plan(root: AnyTask): Promise<PlanEntry[]> {
-    const dag = new Dag((tasks) => checkComplete(tasks, this.store));
+  /** What exists, what is stale and what would run, without running anything (`stale`: the run's policy, as `run` takes it). */
+  async plan(root: AnyTask, o: { stale?: StalePolicy } = {}): Promise<PlanEntry[]> {
+    const freshness = this.freshness();
+    const stale = new Map<string, readonly string[]>();
+    const dag = new Dag(async (tasks) => {
+      const done = await checkComplete(tasks, this.store);
+      const found = await freshness.stale(tasks.filter((_, i) => done[i]));
+      for (const [id, why] of found) stale.set(id, why);
+      // A stale task to rebuild is expanded as a run would: what it needs is planned too.
+      return tasks.map((t, i) => (done[i] ?? false) && (!found.has(t.id) || stalePolicyOf(t, o.stale) !== 'rebuild'));
+    });
     await dag.expand([root], true);
-    return dag.topoOrder().map((id) => {
+    return dag.topoOrder().map((id): PlanEntry => {
       const t = dag.node(id).task;
-      return { id, task: t.toString(), action: dag.complete.has(id) ? 'complete' : 'run', outputs: outputKeys(t) };
+      const base = { id, task: t.toString(), outputs: outputKeys(t) };
+      const reasons = stale.get(id);
+      if (reasons) return { ...base, action: 'stale', reasons, policy: stalePolicyOf(t, o.stale) };
+      return { ...base, action: dag.complete.has(id) ? 'complete' : 'run' };
     });
   }
 

@@ -18,9 +18,11 @@ export interface RunEnd {
 export function runResult(e: RunEnd): RunResult {
   const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
   let skipped = 0;
+  let stale = 0;
   for (const r of e.records.values()) {
     counts[r.state]++;
     if (r.skipped) skipped++;
+    if (r.stale) stale++;
   }
   const allRootsDone = e.rootIds.every((id) => e.records.get(id)?.state === 'DONE');
   const state: RunState = e.cancelled ? 'CANCELLED' : allRootsDone && e.failures.length === 0 && !e.error ? 'SUCCEEDED' : 'FAILED';
@@ -33,6 +35,7 @@ export function runResult(e: RunEnd): RunResult {
     counts,
     ran: counts.DONE - skipped,
     skipped,
+    stale,
     durationMs: e.durationMs,
     failures: e.failures,
   };

@@ -1,6 +1,7 @@
-import { checkComplete } from '../core/binding';
+import { checkComplete, deleteOutputs } from '../core/binding';
 import { NectarError, serializeError, type SerializedError } from '../core/errors';
 import { AttemptAbort } from '../core/executor';
+import type { StalePolicy } from '../core/options';
 import { type FINISHED_TASK_STATES, isFailedLike, isTerminal } from '../core/states';
 import { type AnyTask, taskOptions } from '../core/task';
 import { type CompletenessCheck, Dag } from '../dag/graph';
@@ -28,6 +29,33 @@ function completeness(store: TargetStore, known: ReadonlySet<string> | undefined
   };
 }
 
+/** What a run does with a stale task: its class's choice, else the run's. */
+export function stalePolicyOf(task: AnyTask, run: StalePolicy | undefined): StalePolicy {
+  return taskOptions(task).stale ?? run ?? 'rebuild';
+}
+
+/**
+ * Completeness with freshness: complete tasks that are stale are noted in `stale`, and those
+ * to rebuild count as incomplete (so the DAG expands them and they run).
+ */
+function withFreshness(check: CompletenessCheck, o: SchedulerOptions, stale: Map<string, readonly string[]>): CompletenessCheck {
+  const { freshness } = o;
+  if (!freshness) return check;
+  return async (tasks) => {
+    const done = await check(tasks);
+    const complete = tasks.filter((_, i) => done[i]);
+    if (complete.length === 0) return done;
+    const found = await freshness.stale(complete);
+    if (found.size === 0) return done;
+    return tasks.map((t, i) => {
+      const why = found.get(t.id);
+      if (!why) return done[i] ?? false;
+      stale.set(t.id, why);
+      return stalePolicyOf(t, o.stale) !== 'rebuild';
+    });
+  };
+}
+
 /**
  * The run loop: resolves the DAG (complete tasks skipped and not expanded), runs the rest in
  * dependency order with bounded concurrency, resource limits and priorities, retries with
@@ -47,6 +75,8 @@ export class Scheduler {
   readonly #dynamic: DynamicRequirements;
   readonly #propagation: FailurePropagation;
   readonly #retryTimers = new Set<NodeJS.Timeout>();
+  /** Complete tasks found stale, and why. */
+  readonly #stale = new Map<string, readonly string[]>();
   #cancelled = false;
   #finish: (() => void) | undefined;
   /** Whether a ready task's resources are free now: made once, not per pick. */
@@ -56,7 +86,7 @@ export class Scheduler {
     this.#o = o;
     this.#records = new TaskRecords(o.events, o.runId);
     this.#slots = new Slots(Math.max(1, o.workers ?? 8), o.resources ?? {});
-    this.dag = new Dag(completeness(o.store, o.knownIncomplete));
+    this.dag = new Dag(withFreshness(completeness(o.store, o.knownIncomplete), o, this.#stale));
     this.#dynamic = new DynamicRequirements({
       dag: this.dag,
       slots: this.#slots,
@@ -119,12 +149,19 @@ export class Scheduler {
       const node = this.dag.node(id);
       // Its state comes from NEW in the loop below (PENDING, or DONE when skipped); a placeholder till then.
       const rec: TaskRecord = { id, task: node.task, state: 'PENDING', skipped: false, attempts: 0, deps: node.deps ?? [] };
+      const stale = this.#stale.get(id);
+      if (stale) rec.stale = stale;
       this.#records.add(rec);
       if (announce) events.emit('task:added', { runId, taskId: id, name: node.task.constructor.name, params: node.task.params, deps: rec.deps, at: Date.now() });
     }
     for (const id of ids) {
       const rec = this.#records.get(id);
       if (this.dag.complete.has(id)) {
+        if (rec.stale && stalePolicyOf(rec.task, this.#o.stale) === 'fail') {
+          const err = new NectarError('STALE', `${rec.task} is stale: ${rec.stale.join('; ')}`, { reasons: [...rec.stale] });
+          this.#settle(id, 'FAILED', serializeError(err), undefined, 'NEW');
+          continue;
+        }
         rec.skipped = true;
         this.#settle(id, 'DONE');
         continue;
@@ -212,7 +249,9 @@ export class Scheduler {
         this.#records.transition(rec, 'RUNNING');
       },
     };
-    return shared ? shared.join(rec.id, hooks, (h) => attempt(this.#o, rec, h)) : attempt(this.#o, rec, hooks);
+    // A stale task is rebuilt from nothing: an output its new run() would not write is not left over from the old one.
+    const run = (h: AttemptHooks): Promise<void> => (rec.stale && rec.attempts === 1 ? deleteOutputs(rec.task, this.#o.store).then(() => attempt(this.#o, rec, h)) : attempt(this.#o, rec, h));
+    return shared ? shared.join(rec.id, hooks, run) : run(hooks);
   }
 
   /** An attempt failed: the task ends CANCELLED or FAILED, or waits for its retry. */
@@ -231,11 +270,11 @@ export class Scheduler {
   }
 
   /** Move a task to a terminal state and let its dependants know. */
-  #settle(id: string, state: (typeof FINISHED_TASK_STATES)[number], error?: SerializedError, cause?: string): void {
+  #settle(id: string, state: (typeof FINISHED_TASK_STATES)[number], error?: SerializedError, cause?: string, from?: 'NEW'): void {
     const rec = this.#records.get(id);
     if (isTerminal(rec.state)) return;
     this.#waitingOn.delete(id);
-    this.#records.end(rec, state, error, cause, rec.skipped && state === 'DONE' ? 'NEW' : rec.state);
+    this.#records.end(rec, state, error, cause, from ?? (rec.skipped && state === 'DONE' ? 'NEW' : rec.state));
     const dependants = this.dag.graph.successors(id) ?? [];
     if (state === 'DONE') {
       for (const d of dependants) {

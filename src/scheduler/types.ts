@@ -1,7 +1,7 @@
 import type { SerializedError } from '../core/errors';
 import type { EventBus } from '../core/events';
 import type { Executor } from '../core/executor';
-import type { ExecutorKind } from '../core/options';
+import type { ExecutorKind, StalePolicy } from '../core/options';
 import type { RunState, TaskProgress, TaskState } from '../core/states';
 import type { TargetStore } from '../core/target';
 import type { AnyTask } from '../core/task';
@@ -25,6 +25,15 @@ export interface SchedulerOptions {
   shared?: SharedExecutions;
   /** Ids of tasks the caller has just found incomplete: their outputs are not looked at again. */
   knownIncomplete?: ReadonlySet<string> | undefined;
+  /** Finds the stale ones among complete tasks; without it no task is ever stale. */
+  freshness?: FreshnessHook | undefined;
+  /** What happens to a stale task whose class sets no `stale` option (default `rebuild`). */
+  stale?: StalePolicy | undefined;
+}
+
+/** Which complete tasks are stale, and why. */
+export interface FreshnessHook {
+  stale(tasks: readonly AnyTask[]): Promise<Map<string, readonly string[]>>;
 }
 
 /** What is known of one task at the end of a run. */
@@ -42,6 +51,8 @@ export interface RunResult {
   readonly counts: Record<TaskState, number>;
   readonly ran: number;
   readonly skipped: number;
+  /** Tasks found stale, whatever was done with them (`stale` on their records says why). */
+  readonly stale: number;
   readonly durationMs: number;
   /** FAILED tasks in the order they failed. */
   readonly failures: readonly TaskRecord[];

@@ -84,7 +84,7 @@ export function executorContract(name: string, make: MakeExecutor, describeFn: j
       expect(read(t, 'data.txt')).toBe('hello s');
       expect(h.runsIn(Number(read(t, 'pid.txt')))).toBe(true);
       expect(read(t, 'params.json')).toBe(`${JSON.stringify(t.params, null, 2)}\n`);
-      expect(files(t)).toEqual(['data.txt', 'log', 'params.json', 'pid.txt']);
+      expect(files(t)).toEqual(['data.txt', 'lineage.json', 'log', 'params.json', 'pid.txt']);
     });
 
     it('failure: a NectarError keeps its code; a plain Error is TASK_FAILED, with its message and stack', async () => {

@@ -151,7 +151,7 @@ describe('nectar CLI', () => {
     const id = plan.plan[0]?.id as string;
     expect(plan.plan[0]?.action).toBe('run');
     const folder = join(dir, 'targets/chains', id);
-    expect(readdirSync(folder).filter((f) => !f.startsWith('.'))).toEqual(['params.json']); // no out.txt, no log yet
+    expect(readdirSync(folder).filter((f) => !f.startsWith('.'))).toEqual(['lineage.json', 'params.json']); // no out.txt, no log yet
     const rerun = nectar(['run', 'cli/SlowWriteTask', '-p', `marker=${marker}`]);
     expect(rerun.code).toBe(0);
     const text = readFileSync(join(folder, 'out.txt'), 'utf8');

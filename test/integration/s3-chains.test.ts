@@ -41,7 +41,7 @@ describe('the example chains on S3, unchanged', () => {
     const summary = JSON.parse(r.out) as { ran: number; roots: { outputs: string[] }[] };
     expect(summary.ran).toBe(2);
     const keys = await keysIn(bucket);
-    expect(keys.filter((k) => k.includes('/ShoutTask/')).map((k) => k.split('/').pop())).toEqual(['log', 'out.txt', 'params.json']);
+    expect(keys.filter((k) => k.includes('/ShoutTask/')).map((k) => k.split('/').pop())).toEqual(['lineage.json', 'log', 'out.txt', 'params.json']);
     const out = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: summary.roots[0]?.outputs[0] }));
     expect(await out.Body?.transformToString()).toBe('HELLO S3\n');
     const again = JSON.parse(nectar(['run', 'testchains/ShoutTask', '-p', 'name=s3', '--json'], env).out) as { ran: number; skipped: number };

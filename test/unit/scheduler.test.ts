@@ -319,8 +319,8 @@ const checkTransitions = (events: EventBus): void => {
 };
 
 describe('the task-state transition table', () => {
-  it('lets a task enter PENDING or skipped DONE, and never leave a finished state', () => {
-    expect(TASK_TRANSITIONS.NEW).toEqual(['PENDING', 'DONE']);
+  it('lets a task enter PENDING, skipped DONE or (stale, by policy) FAILED, and never leave a finished state', () => {
+    expect(TASK_TRANSITIONS.NEW).toEqual(['PENDING', 'DONE', 'FAILED']);
     for (const s of FINISHED_TASK_STATES) for (const to of TASK_STATES) expect(canTransition(s, to)).toBe(false);
   });
 

@@ -1,0 +1,102 @@
+import { hash } from 'node:crypto';
+import { canonicalJson } from './identity';
+
+/** The reserved file beside a task's outputs that says what they were built from. */
+export const LINEAGE_FILE = 'lineage.json';
+
+/** One task an output was built from, as it was when the build read it. */
+export interface LineageInput {
+  readonly id: string;
+  /** The input class's `version` (null: none set). */
+  readonly version: string | null;
+  /** The input's own fingerprint; null when it had no lineage (built before nectar recorded one, or outside nectar). */
+  readonly fingerprint: string | null;
+  /** When the input's build started, from its lineage; null as for `fingerprint`. */
+  readonly builtAt: string | null;
+  /** Asked for with `ctx.require()` while the task ran (not in `requires()`). */
+  readonly dynamic?: true;
+}
+
+/**
+ * What a task's outputs were built from: written to `lineage.json` when its attempt starts
+ * (and again after each `ctx.require()`), so that no output exists without one.
+ */
+export interface Lineage {
+  readonly format: 1;
+  readonly id: string;
+  readonly version: string | null;
+  readonly runId: string;
+  /** When the attempt that built the outputs started (ISO): the build's identity as its dependants record it. */
+  readonly builtAt: string;
+  /** md5 of the id, version and the inputs' ids and fingerprints: the same inputs built the same way give the same fingerprint. */
+  readonly fingerprint: string;
+  /**
+   * Every task class this output was built from, however far upstream (`type/chain/Name`),
+   * with its version then: a version changed anywhere upstream shows without reading upstream.
+   */
+  readonly upstream: Readonly<Record<string, string | null>>;
+  readonly inputs: readonly LineageInput[];
+}
+
+/** `type/chain/Name` of a task id (`type/chain/Name/hash`): its class, as lineage names it. */
+export function classKeyOf(taskId: string): string {
+  const i = taskId.lastIndexOf('/');
+  return i > 0 ? taskId.slice(0, i) : taskId;
+}
+
+export function fingerprintOf(id: string, version: string | null, inputs: readonly LineageInput[]): string {
+  const parts = inputs.map((i) => `${i.id}:${i.fingerprint ?? '-'}`).sort();
+  return hash('md5', canonicalJson({ id, version, inputs: parts }), 'hex');
+}
+
+/** The lineage of a build, its fingerprint and upstream classes derived from its inputs' (`upstreamOf` an input: that input's own upstream, if known). */
+export function makeLineage(o: {
+  id: string;
+  version: string | null;
+  runId: string;
+  builtAt: string;
+  inputs: readonly LineageInput[];
+  upstreamOf: (input: LineageInput) => Readonly<Record<string, string | null>> | undefined;
+}): Lineage {
+  const upstream: Record<string, string | null> = {};
+  for (const i of o.inputs) {
+    const up = o.upstreamOf(i);
+    if (up) for (const k in up) upstream[k] = up[k] ?? null;
+    upstream[classKeyOf(i.id)] = i.version;
+  }
+  return {
+    format: 1,
+    id: o.id,
+    version: o.version,
+    runId: o.runId,
+    builtAt: o.builtAt,
+    fingerprint: fingerprintOf(o.id, o.version, o.inputs),
+    upstream,
+    inputs: o.inputs,
+  };
+}
+
+const isStringOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
+
+function isInput(v: unknown): v is LineageInput {
+  if (typeof v !== 'object' || v === null) return false;
+  const i = v as Record<string, unknown>;
+  return typeof i.id === 'string' && isStringOrNull(i.version) && isStringOrNull(i.fingerprint) && isStringOrNull(i.builtAt) && (i.dynamic === undefined || i.dynamic === true);
+}
+
+/** A lineage file's text, checked; undefined when it is not one this nectar can read. */
+export function parseLineage(text: string): Lineage | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const l = v as Record<string, unknown>;
+  if (l.format !== 1 || typeof l.id !== 'string' || !isStringOrNull(l.version) || typeof l.runId !== 'string') return undefined;
+  if (typeof l.builtAt !== 'string' || typeof l.fingerprint !== 'string') return undefined;
+  if (typeof l.upstream !== 'object' || l.upstream === null || !Object.values(l.upstream).every(isStringOrNull)) return undefined;
+  if (!Array.isArray(l.inputs) || !l.inputs.every(isInput)) return undefined;
+  return v as Lineage;
+}

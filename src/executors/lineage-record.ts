@@ -1,0 +1,51 @@
+import { requiredTasks } from '../core/binding';
+import { type LineageInput, makeLineage } from '../core/lineage';
+import type { TargetStore } from '../core/target';
+import { type AnyTask, taskOptions } from '../core/task';
+import { type LineageSummary, lineageSummaries, writeLineage } from './lineage-store';
+
+/**
+ * The lineage of one attempt's build: written before `run()` from the static requirements,
+ * and again after each `ctx.require()` with the dynamic ones added, so that no output of the
+ * attempt is ever visible without a lineage that names what it was built from.
+ */
+export class LineageRecord {
+  readonly #inputs: LineageInput[] = [];
+  readonly #upstream = new Map<string, LineageSummary['upstream']>();
+  readonly #seen = new Set<string>();
+  readonly #builtAt = new Date().toISOString();
+
+  constructor(
+    private readonly task: AnyTask,
+    private readonly store: TargetStore,
+    private readonly runId: string,
+  ) {}
+
+  /** The first write: the task's `requires()`. */
+  start(): Promise<void> {
+    return this.add(requiredTasks(this.task), false);
+  }
+
+  /** Inputs asked for while running (`ctx.require()`), then the file written again. */
+  async add(tasks: readonly AnyTask[], dynamic: boolean): Promise<void> {
+    const fresh: AnyTask[] = [];
+    for (const t of tasks) {
+      if (this.#seen.has(t.id)) continue;
+      this.#seen.add(t.id);
+      fresh.push(t);
+    }
+    if (dynamic && fresh.length === 0) return;
+    const sums = fresh.length > 0 ? await lineageSummaries(this.store, fresh.map((t) => t.id), this.runId) : [];
+    fresh.forEach((t, i) => {
+      const s = sums[i];
+      const input: LineageInput = { id: t.id, version: taskOptions(t).version ?? null, fingerprint: s?.fingerprint ?? null, builtAt: s?.builtAt ?? null };
+      this.#inputs.push(dynamic ? { ...input, dynamic: true } : input);
+      if (s) this.#upstream.set(t.id, s.upstream);
+    });
+    const task = this.task;
+    await writeLineage(
+      this.store,
+      makeLineage({ id: task.id, version: taskOptions(task).version ?? null, runId: this.runId, builtAt: this.#builtAt, inputs: this.#inputs, upstreamOf: (i) => this.#upstream.get(i.id) }),
+    );
+  }
+}

@@ -1,0 +1,125 @@
+import { type Lineage, type LineageInput, classKeyOf } from '../core/lineage';
+import type { TargetStore } from '../core/target';
+import type { AnyTask } from '../core/task';
+import { readLineages } from '../executors/lineage-store';
+
+/**
+ * Today's `version` of a task class (`type/chain/Name`): null when it sets none, undefined
+ * when the class is not known here (then its version is not compared).
+ */
+export type VersionOf = (classKey: string) => string | null | undefined;
+
+/** The class name in a task id (`type/chain/Name/hash`). */
+export function taskNameOf(id: string): string {
+  const key = classKeyOf(id);
+  return key.slice(key.lastIndexOf('/') + 1);
+}
+
+/** `2026-11-30T02:00:05Z`: a build time in a reason. */
+function when(iso: string): string {
+  return iso.length >= 19 ? `${iso.slice(0, 19)}Z` : iso;
+}
+
+/**
+ * Whether complete tasks are stale: built from inputs that differ from what they would be
+ * built from today. Walks each task's recorded lineage upstream (one read per task reached,
+ * level by level in batches, each task once per check) and judges bottom-up. A task is stale
+ * when an input's class has another `version` now, when an input was rebuilt after it read
+ * it (its lineage's build time differs from the one recorded), when an input it recorded is
+ * gone, or when an input is itself stale. A task with no lineage (built before nectar
+ * recorded lineage) is taken as it is.
+ *
+ * One instance per run or plan: what it read stays true for that long.
+ */
+export class Freshness {
+  readonly #lineages = new Map<string, Lineage | null>();
+  readonly #verdicts = new Map<string, readonly string[]>();
+
+  /** `runId`: the run it checks for (what it reads then serves that run's builds); none for a plan. */
+  constructor(
+    private readonly store: TargetStore,
+    private readonly versionOf: VersionOf,
+    private readonly runId?: string,
+  ) {}
+
+  /** The stale ones among these complete tasks, each with why (one reason per input that makes it so). */
+  async stale(tasks: readonly AnyTask[]): Promise<Map<string, readonly string[]>> {
+    const ids = tasks.map((t) => t.id);
+    await this.#load(ids);
+    const out = new Map<string, readonly string[]>();
+    for (const id of ids) {
+      const reasons = this.#judge(id);
+      if (reasons.length > 0) out.set(id, reasons);
+    }
+    return out;
+  }
+
+  /** The lineage read for a task during this check (undefined: not reached; null: none). */
+  lineage(id: string): Lineage | null | undefined {
+    return this.#lineages.get(id);
+  }
+
+  async #load(ids: readonly string[]): Promise<void> {
+    let frontier = [...new Set(ids.filter((id) => !this.#lineages.has(id)))];
+    while (frontier.length > 0) {
+      const read = await readLineages(this.store, frontier, this.runId);
+      const next = new Set<string>();
+      frontier.forEach((id, i) => {
+        const l = read[i] ?? null;
+        this.#lineages.set(id, l);
+        if (l) for (const input of l.inputs) if (!this.#lineages.has(input.id)) next.add(input.id);
+      });
+      for (const id of next) if (this.#lineages.has(id)) next.delete(id);
+      frontier = [...next];
+    }
+  }
+
+  /** Post-order over recorded inputs, iteratively (a 100,000-deep chain is fine); memoised. */
+  #judge(root: string): readonly string[] {
+    const done = this.#verdicts.get(root);
+    if (done) return done;
+    const stack: { id: string; i: number }[] = [{ id: root, i: 0 }];
+    const open = new Set<string>([root]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as { id: string; i: number };
+      const inputs = this.#lineages.get(top.id)?.inputs ?? [];
+      if (top.i < inputs.length) {
+        const next = (inputs[top.i++] as LineageInput).id;
+        // A lineage that names its own descendant (hand-edited) is not followed round.
+        if (!this.#verdicts.has(next) && !open.has(next)) {
+          open.add(next);
+          stack.push({ id: next, i: 0 });
+        }
+        continue;
+      }
+      stack.pop();
+      open.delete(top.id);
+      this.#verdicts.set(top.id, this.#reasons(top.id));
+    }
+    return this.#verdicts.get(root) ?? [];
+  }
+
+  #reasons(id: string): readonly string[] {
+    const l = this.#lineages.get(id);
+    if (!l) return [];
+    const reasons: string[] = [];
+    for (const input of l.inputs) {
+      const name = taskNameOf(input.id);
+      const now = this.versionOf(classKeyOf(input.id));
+      if (now !== undefined && now !== input.version) {
+        reasons.push(`upstream ${name} version ${input.version ?? 'none'} → ${now ?? 'none'}`);
+        continue;
+      }
+      const current = this.#lineages.get(input.id);
+      if (!current) {
+        // Recorded with a lineage and now without one: its outputs were removed (or a rebuild failed).
+        if (input.fingerprint !== null) reasons.push(`upstream ${name} is missing`);
+        continue;
+      }
+      const rebuilt = input.builtAt !== null ? current.builtAt !== input.builtAt : current.builtAt > l.builtAt;
+      if (rebuilt) reasons.push(`upstream ${name} rebuilt ${when(current.builtAt)}`);
+      else if ((this.#verdicts.get(input.id) ?? []).length > 0) reasons.push(`upstream ${name} is stale`);
+    }
+    return reasons;
+  }
+}
