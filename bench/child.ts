@@ -77,6 +77,17 @@ async function measure(job: Job): Promise<{ seconds: number; tasks: number }> {
       await rt.close();
       return { seconds, tasks: n + 1 };
     }
+    case 'stale': {
+      const rt = benchRuntime(job.root, job.chains);
+      const root = new RootTask({ n: job.n });
+      let stale = -1;
+      const seconds = await clock(async () => {
+        stale = (await rt.freshness({ exact: true }).stale([root])).size;
+      });
+      await rt.close();
+      if (stale !== 0) throw new Error(`stale-${job.n}: ${stale} stale, expected none`);
+      return { seconds, tasks: job.n + 1 };
+    }
     case 'floor-sync':
     case 'floor-async': {
       const files = plannedFiles(job.root, job.folder, job.n);
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
   const raw = process.argv[2];
   if (!raw) throw new Error('usage: node bin/run-ts.js bench/child.ts <job json>');
   const job = JSON.parse(raw) as Job;
-  if (job.kind !== 'resume' && job.kind !== 'floor-exists' && job.kind !== 'setup-leaves') await warmUp(job);
+  if (job.kind !== 'resume' && job.kind !== 'stale' && job.kind !== 'floor-exists' && job.kind !== 'setup-leaves') await warmUp(job);
   const baselineMB = rssMB();
   const { seconds, tasks } = await measure(job);
   const result: JobResult = { seconds, tasks, peakMB: process.resourceUsage().maxRSS / 1024, baselineMB };

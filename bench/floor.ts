@@ -1,18 +1,20 @@
 /**
  * The raw floor: plain loops doing the file work nectar does for each no-op task, with no
- * orchestration. Per task: mkdir of its folder, then params.json, out.txt (16 bytes) and log,
- * each written to a hidden temp file beside it and renamed. Paths and contents are computed
+ * orchestration. Per task: mkdir of its folder, then params.json, lineage.json (a leaf's: no
+ * inputs), out.txt (16 bytes) and log, each written to a hidden temp file beside it and renamed. Paths and contents are computed
  * before the clock starts, so the floor is pure file-system cost.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, promises as fsp, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LINEAGE_FILE, makeLineage } from '../src/core/lineage';
 import { payload } from './payload';
 
-/** What one task writes: its folder and the three files' contents. */
+/** What one task writes: its folder and the four files' contents. */
 export interface TaskFiles {
   readonly dir: string;
   readonly params: string;
+  readonly lineage: string;
   readonly out: string;
   readonly log: string;
 }
@@ -32,6 +34,7 @@ export function plannedFiles(root: string, folder: string, n: number): TaskFiles
     out[i] = {
       dir: join(root, 'chains', id),
       params: `${JSON.stringify({ i, n }, null, 2)}\n`,
+      lineage: `${JSON.stringify(makeLineage({ id, version: null, runId: 'floor', builtAt: new Date().toISOString(), inputs: [], upstreamOf: () => undefined }))}\n`,
       out: payload(i),
       log: logText(id, i, n),
     };
@@ -61,6 +64,7 @@ async function writeAtomic(dir: string, name: string, data: string): Promise<voi
 export function writeTaskSync(f: TaskFiles): void {
   mkdirSync(f.dir, { recursive: true });
   writeAtomicSync(f.dir, 'params.json', f.params);
+  writeAtomicSync(f.dir, LINEAGE_FILE, f.lineage);
   writeAtomicSync(f.dir, 'out.txt', f.out);
   writeAtomicSync(f.dir, 'log', f.log);
 }
@@ -69,6 +73,7 @@ export function writeTaskSync(f: TaskFiles): void {
 export async function writeTask(f: TaskFiles): Promise<void> {
   await fsp.mkdir(f.dir, { recursive: true });
   await writeAtomic(f.dir, 'params.json', f.params);
+  await writeAtomic(f.dir, LINEAGE_FILE, f.lineage);
   await writeAtomic(f.dir, 'out.txt', f.out);
   await writeAtomic(f.dir, 'log', f.log);
 }
@@ -94,7 +99,7 @@ export function floorExists(paths: readonly string[]): number {
   return found;
 }
 
-/** Whether every task's three files are in place (a floor that skipped work must not count). */
+/** Whether every task's four files are in place (a floor that skipped work must not count). */
 export function allWritten(files: readonly TaskFiles[]): boolean {
-  return files.every((f) => existsSync(join(f.dir, 'params.json')) && existsSync(join(f.dir, 'out.txt')) && existsSync(join(f.dir, 'log')));
+  return files.every((f) => ['params.json', LINEAGE_FILE, 'out.txt', 'log'].every((name) => existsSync(join(f.dir, name))));
 }

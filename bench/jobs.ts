@@ -11,8 +11,10 @@ export type Job =
   | { kind: 'chain'; root: string; chains: string; n: number; workers: number }
   /** `n` leaves complete: `expect` says whether the root is missing (`resume`) or done too (`noop`). */
   | { kind: 'resume'; root: string; chains: string; n: number; workers: number; expect: 'resume' | 'noop' }
-  /** Raw floor: per task mkdir + three files (temp + rename), synchronous calls. */
+  /** Raw floor: per task mkdir + four files (temp + rename), synchronous calls. */
   | { kind: 'floor-sync'; root: string; n: number; folder: string }
+  /** `n` leaves and the root complete: a full staleness check of the root (every lineage upstream read). */
+  | { kind: 'stale'; root: string; chains: string; n: number }
   /** Raw floor: the same with fs.promises, `inflight` tasks at once. */
   | { kind: 'floor-async'; root: string; n: number; folder: string; inflight: number }
   /** Raw floor of resume: `n` existence checks of the leaves' out.txt, then the root's writes. */

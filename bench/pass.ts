@@ -103,19 +103,20 @@ async function throughput(o: PassOptions, kind: 'fanin' | 'chain', n: number, ju
   return { figure, seconds: median(own.seconds) };
 }
 
-/** resume-N and noop-N over one set of N complete leaves, beside the existence-check floor. */
+/** resume-N, noop-N and stale-N (a full staleness check) over one set of N complete leaves, beside the existence-check floor. */
 async function resume(o: PassOptions): Promise<void> {
   const n = o.sizes.resume;
   const root = join(o.base, `resume-${label(n)}`);
   const floor = new Series();
   const res = new Series();
   const noop = new Series();
+  const stale = new Series();
   const rootDirs = [join(root, 'chains', new RootTask({ n }).id), join(root, 'chains', 'bench', 'noop_chain', 'FloorRoot')];
   try {
     const setup = new Series();
     await setup.run({ kind: 'setup-leaves', root, n }, o.timeoutMs, false);
     if (setup.error !== undefined) {
-      floor.error = res.error = noop.error = new Error(`set-up of ${n} complete leaves failed: ${String(setup.error)}`);
+      floor.error = res.error = noop.error = stale.error = new Error(`set-up of ${n} complete leaves failed: ${String(setup.error)}`);
     }
     for (let rep = 0; rep < o.reps; rep++) {
       for (const d of rootDirs) rm(d);
@@ -123,6 +124,7 @@ async function resume(o: PassOptions): Promise<void> {
       const r = await res.run({ kind: 'resume', root, chains: o.chains, n, workers: o.workers, expect: 'resume' }, o.timeoutMs, false);
       if (r === undefined && noop.error === undefined) noop.error = new Error('skipped: resume failed first');
       await noop.run({ kind: 'resume', root, chains: o.chains, n, workers: o.workers, expect: 'noop' }, o.timeoutMs, false);
+      await stale.run({ kind: 'stale', root, chains: o.chains, n }, o.timeoutMs, false);
     }
   } finally {
     rm(root);
@@ -131,15 +133,21 @@ async function resume(o: PassOptions): Promise<void> {
   o.onFigure(floorFig);
   let resFig = against(res.time(`resume-${label(n)}`), [floorFig]);
   let noopFig = noop.time(`noop-${label(n)}`);
+  let staleFig = stale.time(`stale-${label(n)}`);
   if (o.judge) {
     resFig = withChecks(resFig, [
       { what: '< 3 s', met: resFig.value < 3 },
       { what: '< 400 MB', met: (resFig.peakMB ?? Infinity) < 400 },
     ]);
     noopFig = withChecks(noopFig, [{ what: '< 0.5 s', met: noopFig.value < 0.5 }]);
+    staleFig = withChecks(staleFig, [
+      { what: '< 3 s', met: staleFig.value < 3 },
+      { what: '< 400 MB', met: (staleFig.peakMB ?? Infinity) < 400 },
+    ]);
   }
   o.onFigure(resFig);
   o.onFigure(noopFig);
+  o.onFigure(staleFig);
 }
 
 /** Every shape, in BENCH.md's order. */

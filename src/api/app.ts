@@ -14,6 +14,7 @@ import { partitionsRouter } from './routes/partitions';
 import { runsRouter } from './routes/runs';
 import { schedulesRouter } from './routes/schedules';
 import { statusRouter } from './routes/status';
+import { tasksRouter } from './routes/tasks';
 import { webUi } from './web';
 import type { Health } from './wire';
 
@@ -78,6 +79,7 @@ export function createApp(rt: Runtime, { runs, schedules, backfills, metrics }: 
   api.use(express.json({ limit: o.bodyLimit ?? '100kb', strict: false, type: ['application/json', 'application/*+json'] }));
   api.use(chainsRouter(rt, runs));
   api.use(statusRouter(rt, runs));
+  api.use(tasksRouter(rt, runs));
   api.use(runsRouter(rt, runs));
   api.use(schedulesRouter(rt, runs, schedules));
   api.use(backfillsRouter(backfills));

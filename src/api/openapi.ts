@@ -18,6 +18,7 @@ export function openApi(rt: Runtime): Record<string, unknown> {
     const parameters: Record<string, unknown>[] = Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: (schema.required ?? []).includes(name), schema: s }));
     parameters.push({ name: 'Prefer', in: 'header', required: false, description: `wait=<seconds> (RFC 7240): answer inline when done within that time (at most ${rt.config.maxWait} s), else 202`, schema: { type: 'string', examples: ['wait=30'] } });
     if (!schema.properties?.['wait']) parameters.push({ name: 'wait', in: 'query', required: false, description: 'the same as Prefer: wait=<seconds>', schema: { type: 'integer', minimum: 0 } });
+    if (!schema.properties?.['stale']) parameters.push({ name: 'stale', in: 'query', required: false, description: 'what the run does with stale tasks whose class does not choose (default rebuild)', schema: { type: 'string', enum: ['rebuild', 'keep', 'fail'] } });
     paths[`/api/chains/${t.type}/${t.chain}/${t.name}`] = {
       post: {
         operationId: `run_${t.type}_${t.chain}_${t.name}`,
@@ -26,7 +27,7 @@ export function openApi(rt: Runtime): Record<string, unknown> {
         parameters,
         requestBody: { required: false, content: { 'application/json': { schema } } },
         responses: {
-          '200': { description: 'already complete, or done (or failed) within the wait asked for: resource_url points at the output; with a wait, the output itself is inline', content: { 'application/json': { schema: envelope({ task_id: { type: 'string' }, job_status: { type: 'string' }, resource_url: { type: 'string' }, inline: { type: 'boolean' }, output: {}, outputs: { type: 'object' } }) } } },
+          '200': { description: 'already complete, or done (or failed) within the wait asked for: resource_url points at the output; with a wait, the output itself is inline', content: { 'application/json': { schema: envelope({ task_id: { type: 'string' }, job_status: { type: 'string' }, resource_url: { type: 'string' }, stale: { type: 'array', items: { type: 'string' } }, inline: { type: 'boolean' }, output: {}, outputs: { type: 'object' } }) } } },
           '202': { description: 'run started (or joined): poll status_url', content: { 'application/json': { schema: envelope({ run_id: { type: 'string' }, task_id: { type: 'string' }, status_url: { type: 'string' }, expires_in: {} }) } } },
           ...errors(400, 401, 404, 413),
         },
@@ -55,7 +56,7 @@ export function openApi(rt: Runtime): Record<string, unknown> {
   paths['/api/backfills/{id}'] = get('One backfill and every partition: value, state, run');
   paths['/api/backfills/{id}/cancel'] = { post: { summary: 'Cancel a running backfill', responses: { '200': { description: 'cancelled' }, ...errors(401, 404, 409) } } };
   paths['/api/backfills/{id}/resume'] = { post: { summary: 'Run its failed, cancelled and missing partitions again', responses: { '202': { description: 'resumed' }, ...errors(401, 404, 409) } } };
-  paths['/api/partitions/{type}/{chain}/{task}'] = get('The state of each partition of a range: DONE, FAILED, RUNNING, MISSING (the chain segment may be left out)', {
+  paths['/api/partitions/{type}/{chain}/{task}'] = get('The state of each partition of a range: DONE, STALE, FAILED, RUNNING, MISSING (the chain segment may be left out)', {
     parameters: ['from', 'to', 'step', 'over', 'values'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
   });
   paths['/api/schedules'] = get('Every schedule: its state (active, paused), next tick, last tick and last run');
@@ -67,6 +68,16 @@ export function openApi(rt: Runtime): Record<string, unknown> {
     },
   };
   paths['/api/tasks/{type}/{chain}/{task}/{hash}/log'] = get("A task's log lines: live while it runs in this server, else the stored log", { parameters: [{ name: 'format', in: 'query', schema: { enum: ['text'] } }] });
+  paths['/api/tasks/{type}/{chain}/{task}/{hash}/invalidate'] = {
+    post: {
+      summary: "Remove a task's outputs and, with downstream, those of every task recorded as built from them (409 while a run in flight has any of them)",
+      parameters: [
+        { name: 'downstream', in: 'query', schema: { type: 'boolean' } },
+        { name: 'dry_run', in: 'query', schema: { type: 'boolean' }, description: 'list what would be removed, removing nothing' },
+      ],
+      responses: { '200': { description: 'removed (or, a dry run, would remove): the tasks and their keys' }, ...errors(400, 401, 409) },
+    },
+  };
   paths['/healthz'] = get('Health');
   paths['/metrics'] = get('Prometheus metrics');
   return {

@@ -46,6 +46,7 @@ export function nodeJson(t: TaskRow): RunNode {
     ...timing(t),
     error: t.error ?? null,
     deps: t.deps,
+    stale: t.stale ?? null,
   };
 }
 

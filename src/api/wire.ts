@@ -214,6 +214,8 @@ export interface RunNode {
   error: SerializedError | null;
   /** Ids of the tasks it requires. */
   deps: string[];
+  /** Complete but stale when the run looked, and why (it was rebuilt, kept or failed by the stale policy); null when not. */
+  stale: readonly string[] | null;
 }
 
 /** From a requirement to the task that needs it. */
@@ -237,6 +239,15 @@ export interface Graph {
   readonly edges: readonly Edge[];
 }
 
+/** `POST /api/tasks/:type/:chain/:task/:hash/invalidate`: what was (or, a dry run, would be) removed. */
+export interface InvalidateAnswer {
+  dry_run: boolean;
+  /** Files removed (0 in a dry run). */
+  removed: number;
+  /** The task asked for first (`because` null), then each recorded dependant with the task it was built from. */
+  tasks: { task_id: string; because: string | null; keys: string[] }[];
+}
+
 /** `GET /api/tasks/:type/:chain/:task/:hash/log`. */
 export interface LogAnswer {
   task_id: string;
@@ -254,7 +265,7 @@ export interface RunEvents {
   snapshot: RunSummary & { nodes: RunNode[] };
   /** Instead of live events, for a run that has already ended. */
   end: { run_id: string; state: RunState };
-  'task:added': { runId: string; taskId: string; name: string; params: Readonly<Record<string, unknown>>; deps: readonly string[]; at: number };
+  'task:added': { runId: string; taskId: string; name: string; params: Readonly<Record<string, unknown>>; deps: readonly string[]; at: number; stale?: readonly string[] };
   'task:state': { runId: string; taskId: string; state: TaskState; at: number; attempt: number; skipped?: boolean; error?: SerializedError };
   'task:retry': { runId: string; taskId: string; attempt: number; delayMs: number; error: SerializedError; at: number };
   'task:log': { runId: string; taskId: string; line: string };
@@ -304,7 +315,7 @@ export type BackfillDetailJson = BackfillSummary & {
 };
 
 /** A partition's state in the partitions view: outputs exist, or what its latest run made of it. */
-export type PartitionStateJson = 'DONE' | 'FAILED' | 'RUNNING' | 'MISSING';
+export type PartitionStateJson = 'DONE' | 'STALE' | 'FAILED' | 'RUNNING' | 'MISSING';
 
 /** `GET /api/partitions/<type>/<Task>?from=&to=`: each partition value's state, in order. */
 export interface PartitionsAnswer {

@@ -14,6 +14,7 @@ import { planText, staleOption } from './plan-output';
 import type { StalePolicy } from '../core/options';
 import { backfillCommand } from './backfill-command';
 import { schedulesCommand } from './schedules-command';
+import { invalidateCommand } from './invalidate-command';
 import { untilStopped } from './stop';
 import { type RuntimeFor, STOP_SLACK_MS, wholeNumber, workerCommand } from './worker-command';
 
@@ -159,6 +160,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   workerCommand(program, runtime);
   schedulesCommand(program, runtime, out, (c) => (code = c));
   backfillCommand(program, runtime, out, (c) => (code = c));
+  invalidateCommand(program, runtime, out);
 
   try {
     await program.parseAsync(argv as string[]);

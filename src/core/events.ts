@@ -6,7 +6,7 @@ export interface NectarEventMap {
   'run:start': { runId: string; rootId: string; at: number };
   'run:end': { runId: string; state: RunState; at: number; counts: Record<TaskState, number>; error?: SerializedError };
   /** A task entered the DAG of a run (statically or as a dynamic dependency). */
-  'task:added': { runId: string; taskId: string; name: string; params: Readonly<Record<string, unknown>>; deps: readonly string[]; at: number };
+  'task:added': { runId: string; taskId: string; name: string; params: Readonly<Record<string, unknown>>; deps: readonly string[]; at: number; /** Complete but stale: why. */ stale?: readonly string[] };
   /** Every state change. `skipped` is true for DONE because its outputs already existed. */
   'task:state': {
     runId: string;

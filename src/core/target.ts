@@ -43,6 +43,11 @@ export interface TargetStore {
   target(key: string): Target;
   /** Existence of many keys at once, in order; the store picks the fastest way (batched lists, bounded parallelism). */
   existsMany(keys: readonly string[]): Promise<boolean[]>;
+  /**
+   * Every key under a folder key (`chains/<type>/<chain>/<Task>`), however deep, sorted; temp
+   * files of writes in progress are not keys. Empty when there is nothing there.
+   */
+  list(folderKey: string): Promise<string[]>;
   /** A GET URL valid for `expiresIn` seconds, for stores that can sign one (S3); absent for local folders. */
   presign?(key: string, expiresIn: number): Promise<string>;
   /** The file of a key on this machine, for stores that have one (local folders): programs read inputs there. */

@@ -17,4 +17,6 @@ export interface TaskStatus {
   /** Seconds the links stay valid; null for links that do not expire. */
   expires_in: number | null;
   error?: SerializedError | null;
+  /** DONE but stale: why (an upstream version changed, an input was rebuilt since...). Absent when fresh. */
+  stale?: readonly string[];
 }

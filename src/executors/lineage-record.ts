@@ -1,7 +1,8 @@
 import { requiredTasks } from '../core/binding';
-import { type LineageInput, makeLineage } from '../core/lineage';
+import { type Lineage, type LineageInput, makeLineage } from '../core/lineage';
 import type { TargetStore } from '../core/target';
 import { type AnyTask, taskOptions } from '../core/task';
+import { markBuilt } from './lineage-family';
 import { type LineageSummary, lineageSummaries, writeLineage } from './lineage-store';
 
 /**
@@ -14,6 +15,7 @@ export class LineageRecord {
   readonly #upstream = new Map<string, LineageSummary['upstream']>();
   readonly #seen = new Set<string>();
   readonly #builtAt = new Date().toISOString();
+  #last: Lineage | undefined;
 
   constructor(
     private readonly task: AnyTask,
@@ -43,9 +45,12 @@ export class LineageRecord {
       if (s) this.#upstream.set(t.id, s.upstream);
     });
     const task = this.task;
-    await writeLineage(
-      this.store,
-      makeLineage({ id: task.id, version: taskOptions(task).version ?? null, runId: this.runId, builtAt: this.#builtAt, inputs: this.#inputs, upstreamOf: (i) => this.#upstream.get(i.id) }),
-    );
+    this.#last = makeLineage({ id: task.id, version: taskOptions(task).version ?? null, runId: this.runId, builtAt: this.#builtAt, inputs: this.#inputs, upstreamOf: (i) => this.#upstream.get(i.id) });
+    await writeLineage(this.store, this.#last);
+  }
+
+  /** The build succeeded: its family learns what it was built from, and that it was built now. */
+  finish(): void {
+    if (this.#last) markBuilt(this.store, this.#last);
   }
 }

@@ -70,6 +70,7 @@ export async function runAttemptHere(a: TaskAttempt, here: AttemptHere): Promise
         throw new NectarError('TASK_FAILED', `${task}: run() finished but did not write ${missing.map((g) => g.key.slice(folder.length + 1)).join(', ')}`);
       }
     }
+    lineage.finish();
     log.write('info', `${task} done`, { ms: Math.round(performance.now() - started) });
   } catch (err) {
     const e = serializeError(err);

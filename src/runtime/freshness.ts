@@ -1,6 +1,7 @@
 import { type Lineage, type LineageInput, classKeyOf } from '../core/lineage';
 import type { TargetStore } from '../core/target';
 import type { AnyTask } from '../core/task';
+import { FamilyIndex } from '../executors/lineage-family';
 import { readLineages } from '../executors/lineage-store';
 
 /**
@@ -20,10 +21,21 @@ function when(iso: string): string {
   return iso.length >= 19 ? `${iso.slice(0, 19)}Z` : iso;
 }
 
+/** How a check goes about it. */
+export interface FreshnessOptions {
+  /** The run it checks for: what it reads then serves that run's builds. None for a plan. */
+  readonly runId?: string;
+  /** Read every lineage upstream, never vouching by the family index (what `nectar plan` does). */
+  readonly exact?: boolean;
+}
+
 /**
  * Whether complete tasks are stale: built from inputs that differ from what they would be
- * built from today. Walks each task's recorded lineage upstream (one read per task reached,
- * level by level in batches, each task once per check) and judges bottom-up. A task is stale
+ * built from today. A task the family index vouches for (see lineage-family.ts: no class it
+ * could have been built from has another version, no family of those classes built since it
+ * was) is fresh at the cost of a stat; for the others, each task's recorded lineage is walked
+ * upstream (one read per task reached, level by level in batches, each task once per check)
+ * and judged bottom-up. A task is stale
  * when an input's class has another `version` now, when an input was rebuilt after it read
  * it (its lineage's build time differs from the one recorded), when an input it recorded is
  * gone, or when an input is itself stale. A task with no lineage (built before nectar
@@ -35,16 +47,19 @@ export class Freshness {
   readonly #lineages = new Map<string, Lineage | null>();
   readonly #verdicts = new Map<string, readonly string[]>();
 
-  /** `runId`: the run it checks for (what it reads then serves that run's builds); none for a plan. */
+  readonly #families: FamilyIndex;
+
   constructor(
     private readonly store: TargetStore,
     private readonly versionOf: VersionOf,
-    private readonly runId?: string,
-  ) {}
+    private readonly o: FreshnessOptions = {},
+  ) {
+    this.#families = new FamilyIndex(store);
+  }
 
   /** The stale ones among these complete tasks, each with why (one reason per input that makes it so). */
   async stale(tasks: readonly AnyTask[]): Promise<Map<string, readonly string[]>> {
-    const ids = tasks.map((t) => t.id);
+    const ids = this.o.exact || !this.#families.available ? tasks.map((t) => t.id) : this.#unvouched(tasks);
     await this.#load(ids);
     const out = new Map<string, readonly string[]>();
     for (const id of ids) {
@@ -59,10 +74,38 @@ export class Freshness {
     return this.#lineages.get(id);
   }
 
+  /** The ids of the tasks the family index cannot vouch for. */
+  #unvouched(tasks: readonly AnyTask[]): string[] {
+    const out: string[] = [];
+    const families = this.#families;
+    for (const t of tasks) {
+      const inputs = families.inputsOf(classKeyOf(t.id));
+      if (inputs === null) {
+        out.push(t.id);
+        continue;
+      }
+      if (inputs.length === 0) continue; // no instance of its class was ever built from anything
+      let latest = 0;
+      let changed = false;
+      for (const i of inputs) {
+        const now = this.versionOf(i.classKey);
+        if (now !== undefined && now !== i.version) {
+          changed = true;
+          break;
+        }
+        latest = Math.max(latest, families.lastBuilt(i.classKey));
+      }
+      const written = changed ? 0 : families.lineageWritten(t.id);
+      if (written === undefined) continue; // no lineage: taken as it is
+      if (changed || latest > written) out.push(t.id);
+    }
+    return out;
+  }
+
   async #load(ids: readonly string[]): Promise<void> {
     let frontier = [...new Set(ids.filter((id) => !this.#lineages.has(id)))];
     while (frontier.length > 0) {
-      const read = await readLineages(this.store, frontier, this.runId);
+      const read = await readLineages(this.store, frontier, this.o.runId);
       const next = new Set<string>();
       frontier.forEach((id, i) => {
         const l = read[i] ?? null;

@@ -4,9 +4,12 @@ import type { RunStore, TaskRow } from '../store/types';
 import { type BackfillRequest, backfillRow } from './backfill-request';
 import type { Runtime } from './runtime';
 
-/** A partition's state: its outputs exist (DONE), else what its latest run made of it; MISSING when none did. */
-export type PartitionState = 'DONE' | 'FAILED' | 'RUNNING' | 'MISSING';
-export const PARTITION_STATES: readonly PartitionState[] = ['DONE', 'FAILED', 'RUNNING', 'MISSING'];
+/**
+ * A partition's state: its outputs exist and are fresh (DONE) or stale (STALE: built from
+ * inputs that changed since), else what its latest run made of it; MISSING when none did.
+ */
+export type PartitionState = 'DONE' | 'STALE' | 'FAILED' | 'RUNNING' | 'MISSING';
+export const PARTITION_STATES: readonly PartitionState[] = ['DONE', 'STALE', 'FAILED', 'RUNNING', 'MISSING'];
 
 export interface PartitionCell {
   readonly value: string;
@@ -51,10 +54,11 @@ export async function partitionStates(rt: Runtime, store: RunStore, q: Omit<Back
   const { row, tasks } = backfillRow(rt, q, Date.now());
   const complete = await checkComplete(tasks, rt.store);
   const ids = tasks.map((t: AnyTask) => t.id);
-  const [latest, misses] = await Promise.all([store.latestTasks(ids), store.deadlineMisses(ids)]);
+  const [latest, misses, stale] = await Promise.all([store.latestTasks(ids), store.deadlineMisses(ids), rt.freshness().stale(tasks.filter((_, i) => complete[i]))]);
   const cells = tasks.map((t, i): PartitionCell => {
     const last = latest.get(t.id);
-    return { value: row.values[i] as string, state: complete[i] ? 'DONE' : fromRow(last), taskId: t.id, runId: last?.runId, deadlineMissed: misses.has(t.id) };
+    const state = complete[i] ? (stale.has(t.id) ? 'STALE' : 'DONE') : fromRow(last);
+    return { value: row.values[i] as string, state, taskId: t.id, runId: last?.runId, deadlineMissed: misses.has(t.id) };
   });
   return { ref: row.ref, over: row.over, range: row.range, params: row.params, cells };
 }

@@ -29,6 +29,7 @@ export class Recorder {
         const rows = this.#tasks.get(e.runId);
         if (!rows) return;
         const row: TaskRow = { runId: e.runId, taskId: e.taskId, name: e.name, params: e.params as TaskRow['params'], state: 'PENDING', skipped: false, attempts: 0, deps: [...e.deps] };
+        if (e.stale) row.stale = e.stale;
         rows.set(e.taskId, row);
         this.#mark(row);
       }),

@@ -4,7 +4,8 @@ import { NectarError, serializeError } from '../core/errors';
 import { ACTIVE_RUN_STATES, isActiveRun } from '../core/states';
 import type { AnyTask } from '../core/task';
 import type { DiscoveredTask } from '../discovery/registry';
-import type { RunResult } from '../scheduler/scheduler';
+import type { StalePolicy } from '../core/options';
+import { type RunResult, stalePolicyOf } from '../scheduler/scheduler';
 import type { RunRow, RunStore, RunTrigger } from '../store/types';
 import { LiveLogs } from './live-logs';
 import { Recorder } from './recorder';
@@ -122,6 +123,13 @@ export class RunManager {
     return adopted;
   }
 
+  /** Every task of the runs in flight in this server, with its run: what an invalidation must not touch. */
+  inFlightTasks(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const runId of this.#active.keys()) for (const t of this.recorder.activeTasks(runId) ?? []) out.set(t.taskId, runId);
+    return out;
+  }
+
   get activeCount(): number {
     return this.#active.size;
   }
@@ -139,21 +147,29 @@ export class RunManager {
     return this.#active.get(runId)?.run;
   }
 
-  /** Start (or join) a run of a task with raw parameters; validation errors are thrown as NectarErrors. */
-  async submit(found: DiscoveredTask, params: Readonly<Record<string, unknown>>): Promise<Submitted> {
+  /**
+   * Start (or join) a run of a task with raw parameters; validation errors are thrown as
+   * NectarErrors. `stale`: the run's stale policy (a complete root that is stale is run again
+   * unless the policy keeps it).
+   */
+  async submit(found: DiscoveredTask, params: Readonly<Record<string, unknown>>, o: { stale?: StalePolicy } = {}): Promise<Submitted> {
     const task = this.rt.instantiateFrom(found, params);
-    const { joined, complete } = await this.#needed(task);
+    const { joined, complete, stale } = await this.#needed(task, o.stale);
     if (joined) return { task, found, runId: joined, created: false, complete: false };
     if (complete) return { task, found, runId: undefined, created: false, complete: true };
-    return { task, found, runId: await this.#start(task, found), created: true, complete: false };
+    return { task, found, runId: await this.#start(task, found, undefined, undefined, { stale: o.stale, rootStale: stale }), created: true, complete: false };
   }
 
-  /** Whether a root needs a run: the run in flight it would join, or whether its outputs exist (looked at once, the run map again after). */
-  async #needed(task: AnyTask): Promise<{ joined: string | undefined; complete: boolean }> {
+  /**
+   * Whether a root needs a run: the run in flight it would join, or whether its outputs exist
+   * and are fresh (looked at once, the run map again after). `stale`: complete but stale.
+   */
+  async #needed(task: AnyTask, policy?: StalePolicy): Promise<{ joined: string | undefined; complete: boolean; stale: boolean }> {
     const joined = this.#byRoot.get(task.id);
-    if (joined) return { joined, complete: false };
+    if (joined) return { joined, complete: false, stale: false };
     const [complete = false] = await checkComplete([task], this.rt.store);
-    return { joined: this.#byRoot.get(task.id), complete };
+    const stale = complete && stalePolicyOf(task, policy) !== 'keep' && (await this.rt.freshness().stale([task])).has(task.id);
+    return { joined: this.#byRoot.get(task.id), complete: complete && !stale, stale };
   }
 
   /**
@@ -176,9 +192,9 @@ export class RunManager {
     }
     const skipped = (joined?: string): Promise<RunRow> =>
       ended({ id: runId, rootTaskId: task.id, ref: found.ref, params: task.params, state: 'SKIPPED', createdAt: now, endedAt: now, trigger, ...(joined ? { joined } : {}) });
-    const { joined, complete } = await this.#needed(task);
+    const { joined, complete, stale } = await this.#needed(task);
     if (joined || complete) return skipped(joined);
-    await this.#start(task, found, undefined, { id: runId, trigger });
+    await this.#start(task, found, undefined, { id: runId, trigger }, { rootStale: stale });
     return this.#active.get(runId)?.run ?? { id: runId, rootTaskId: task.id, ref: found.ref, params: task.params, state: 'QUEUED', createdAt: now, trigger };
   }
 
@@ -203,7 +219,7 @@ export class RunManager {
    * Start a run of a root task its caller has found incomplete (not looked at again); `adopt`:
    * carry on a run another server left (same id, looked at again); `as`: its id and trigger.
    */
-  async #start(task: AnyTask, found: DiscoveredTask, adopt?: RunRow, as?: { id: string; trigger: RunTrigger }): Promise<string> {
+  async #start(task: AnyTask, found: DiscoveredTask, adopt?: RunRow, as?: { id: string; trigger: RunTrigger }, o: { stale?: StalePolicy | undefined; rootStale?: boolean } = {}): Promise<string> {
     const run: RunRow = adopt
       ? { ...adopt, owner: this.rt.serverId }
       : { id: as?.id ?? randomUUID(), rootTaskId: task.id, ref: found.ref, params: task.params, state: 'QUEUED', createdAt: Date.now(), owner: this.rt.serverId, ...(as ? { trigger: as.trigger } : {}) };
@@ -221,7 +237,8 @@ export class RunManager {
       this.store.putRun({ ...run }).catch((err: unknown) => this.rt.logger.error({ err }, 'run store write failed'));
     });
     const done = this.rt
-      .run(task, { runId: run.id, signal: abort.signal, ...(adopt ? {} : { knownIncomplete: new Set([task.id]) }) })
+      // A stale root is complete: the run finds it so again, and why, and does what its policy says.
+      .run(task, { runId: run.id, signal: abort.signal, ...(o.stale ? { stale: o.stale } : {}), ...(adopt || o.rootStale ? {} : { knownIncomplete: new Set([task.id]) }) })
       .then(
         (result) => (this.#detached ? undefined : this.#ended(run, result)),
         async (err: unknown) => {

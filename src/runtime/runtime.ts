@@ -19,7 +19,7 @@ import type { RunStore } from '../store/types';
 import { type ComposeOptions, type Composition, type Stoppable, compose } from './compose';
 import type { NectarConfig } from './config';
 import type { Executors, TaskLookup } from './executors';
-import { Freshness } from './freshness';
+import { Freshness, type FreshnessOptions } from './freshness';
 import type { Webhooks } from './webhooks';
 
 export interface RunOptions {
@@ -196,10 +196,10 @@ export class Runtime {
   }
 
   /** A staleness check over this runtime's targets, for one run or plan: upstream versions as discovery knows them today. */
-  freshness(runId?: string): Freshness {
+  freshness(o: FreshnessOptions = {}): Freshness {
     const versions = new Map<string, string | null>();
     for (const t of this.#registry.tasks) versions.set(t.ref, optionsOf(t.cls).version ?? null);
-    return new Freshness(this.store, (key) => versions.get(key), runId);
+    return new Freshness(this.store, (key) => versions.get(key), o);
   }
 
   async run(roots: AnyTask | readonly AnyTask[], o: RunOptions = {}): Promise<RunResult> {
@@ -216,7 +216,7 @@ export class Runtime {
       signal: o.signal,
       shared: this.shared,
       knownIncomplete: o.knownIncomplete,
-      freshness: this.freshness(runId),
+      freshness: this.freshness({ runId }),
       stale: o.stale,
     });
     return s.run(Array.isArray(roots) ? roots : [roots as AnyTask]);
@@ -224,7 +224,8 @@ export class Runtime {
 
   /** What exists, what is stale and what would run, without running anything (`stale`: the run's policy, as `run` takes it). */
   async plan(root: AnyTask, o: { stale?: StalePolicy } = {}): Promise<PlanEntry[]> {
-    const freshness = this.freshness();
+    // A plan reads every lineage upstream: it is the tool for asking why.
+    const freshness = this.freshness({ exact: true });
     const stale = new Map<string, readonly string[]>();
     const dag = new Dag(async (tasks) => {
       const done = await checkComplete(tasks, this.store);

@@ -45,7 +45,10 @@ export async function doneStatus(rt: Runtime, task: AnyTask, base: string, runId
   const resources = store.presign
     ? await Promise.all(keys.map((k) => (store.presign as NonNullable<typeof store.presign>)(k, expires)))
     : keys.map((k) => `${base}/api/targets/${k.split('/').map(encodeURIComponent).join('/')}`);
-  return taskStatus(task.id, 'DONE', runId, { resources, expiresIn: linkExpiry(rt) });
+  const status = taskStatus(task.id, 'DONE', runId, { resources, expiresIn: linkExpiry(rt) });
+  const stale = (await rt.freshness().stale([task])).get(task.id);
+  if (stale) status.stale = stale;
+  return status;
 }
 
 /**

@@ -152,7 +152,7 @@ export class Scheduler {
       const stale = this.#stale.get(id);
       if (stale) rec.stale = stale;
       this.#records.add(rec);
-      if (announce) events.emit('task:added', { runId, taskId: id, name: node.task.constructor.name, params: node.task.params, deps: rec.deps, at: Date.now() });
+      if (announce) events.emit('task:added', { runId, taskId: id, name: node.task.constructor.name, params: node.task.params, deps: rec.deps, at: Date.now(), ...(stale ? { stale } : {}) });
     }
     for (const id of ids) {
       const rec = this.#records.get(id);

@@ -53,6 +53,7 @@ export function taskFromJson(text: string | null | undefined): TaskRow | undefin
   if (isNum(o.endedAt)) row.endedAt = o.endedAt;
   const error = toError(o.error);
   if (error !== undefined) row.error = error;
+  if (Array.isArray(o.stale) && o.stale.every(isStr)) row.stale = o.stale;
   return row;
 }
 

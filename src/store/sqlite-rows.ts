@@ -5,7 +5,7 @@ import type { RunRow, TaskRow } from './types';
 /** How the SQLite run store keeps rows: its columns, and a record read back to a row (a JSON field that does not parse is absent). */
 
 export const RUN_COLS = 'id, root_task_id, ref, params, state, created_at, started_at, ended_at, error, counts, interrupted, owner, trigger, joined';
-export const TASK_COLS = 'run_id, task_id, name, params, state, skipped, attempts, started_at, ended_at, error, deps';
+export const TASK_COLS = 'run_id, task_id, name, params, state, skipped, attempts, started_at, ended_at, error, deps, stale';
 
 export interface RunRec {
   id: string; root_task_id: string; ref: string; params: string; state: string; created_at: number;
@@ -15,6 +15,8 @@ export interface RunRec {
 export interface TaskRec {
   run_id: string; task_id: string; name: string; params: string; state: string; skipped: number; attempts: number;
   started_at: number | null; ended_at: number | null; error: string | null; deps: string;
+  /** JSON list of reasons; null when not stale (and in rows of a nectar before lineage). */
+  stale: string | null;
 }
 export type TaskWrite = TaskRec & { seq: number };
 
@@ -57,5 +59,7 @@ export function taskFromRec(r: TaskRec): TaskRow {
   if (r.ended_at !== null) row.endedAt = r.ended_at;
   const error = toError(parse(r.error));
   if (error !== undefined) row.error = error;
+  const stale = parse(r.stale);
+  if (Array.isArray(stale) && stale.every((s) => typeof s === 'string')) row.stale = stale as string[];
   return row;
 }

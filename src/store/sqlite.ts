@@ -42,6 +42,8 @@ const NOT_STARTED = sqlList(NOT_STARTED_TASK_STATES);
 function addMissingColumns(db: Database.Database): void {
   const have = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all().map((c) => c.name));
   for (const col of ['owner', 'trigger', 'joined']) if (!have.has(col)) db.exec(`ALTER TABLE runs ADD COLUMN ${col} TEXT`);
+  const taskCols = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(tasks)').all().map((c) => c.name));
+  if (!taskCols.has('stale')) db.exec('ALTER TABLE tasks ADD COLUMN stale TEXT');
 }
 
 /** Every statement the store runs, prepared once at open. */
@@ -132,7 +134,7 @@ export class SqliteRunStore implements RunStore {
         s.putTask.run({
           run_id: t.runId, task_id: t.taskId, name: t.name, params: JSON.stringify(t.params), state: t.state,
           skipped: t.skipped ? 1 : 0, attempts: t.attempts, started_at: t.startedAt ?? null, ended_at: t.endedAt ?? null,
-          error: json(t.error), deps: JSON.stringify(t.deps), seq: ++this.counter,
+          error: json(t.error), deps: JSON.stringify(t.deps), stale: json(t.stale), seq: ++this.counter,
         });
       }
     });

@@ -5,6 +5,11 @@ import type { AtomicWriter } from '../core/target';
 /** `.<name>.tmp-<pid>-<n>`: what {@link tempPathFor} makes, and all that a sweep ever removes. */
 const TEMP_NAME = /^\.[^/\\]+\.tmp-(\d+)-(\d+)$/;
 
+/** Whether a file name is a write's temp file (never a key). */
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
 /** Temp files this process is writing (created, not yet renamed or removed): removed on exit. */
 const inFlight = new Set<string>();
 let tempCounter = 0;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { AtomicWriter, Target, TargetStore, WriteSource } from '../core/target';
 import { assertSafeKey } from '../core/target';
 import { existsManyLocal } from './local-exists';
-import { atomicWriter, releaseTemp, type SweepPolicy, sweepDir, tempPathFor } from './local-temps';
+import { atomicWriter, isTempName, releaseTemp, type SweepPolicy, sweepDir, tempPathFor } from './local-temps';
 
 const openFdAsync = promisify(openFd);
 
@@ -128,6 +128,19 @@ export class LocalTargetStore implements TargetStore {
    */
   async sweepTemps(folderKey: string): Promise<number> {
     return sweepDir(this.pathOf(folderKey), this.#sweep);
+  }
+
+  async list(folderKey: string): Promise<string[]> {
+    const dir = this.pathOf(folderKey);
+    let names: string[];
+    try {
+      names = (await fsp.readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => `${d.parentPath}/${d.name}`.slice(dir.length + 1));
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    const keys = names.map((n) => `${folderKey}/${sep === '/' ? n : n.split(sep).join('/')}`).filter((k) => !isTempName(k.slice(k.lastIndexOf('/') + 1)));
+    return keys.sort();
   }
 
   /** One stat per key, or one listing of a folder for the many keys under it (`existsManyLocal`). */

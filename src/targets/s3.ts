@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   AbortMultipartUploadCommand,
   PutObjectCommand,
   type S3Client,
@@ -86,6 +87,18 @@ export class S3TargetStore implements TargetStore {
   /** Which keys exist, batched (a listing per task family with many keys, HEAD requests for the rest). */
   existsMany(keys: readonly string[]): Promise<boolean[]> {
     return existsMany(this.client, this.bucket, keys, { headConcurrency: this.#headConcurrency, listThreshold: this.#listThreshold });
+  }
+
+  async list(folderKey: string): Promise<string[]> {
+    assertSafeKey(folderKey);
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${folderKey}/`, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
   }
 
   /**

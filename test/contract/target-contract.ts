@@ -69,6 +69,16 @@ export function targetContract(name: string, makeStore: () => Promise<{ store: T
       expect(await t.readText()).toBe('old');
     });
 
+    it('lists every key under a folder, sorted, and none of a writer still open', async () => {
+      for (const k of ['chains/t/c/T/h2/out.txt', 'chains/t/c/T/h1/log', 'chains/t/c/T/h1/out.txt', 'chains/t/c/U/h1/out.txt']) await store.target(k).write('x');
+      const open = store.target('chains/t/c/T/h3/big.txt').open();
+      open.write('half');
+      expect(await store.list('chains/t/c/T')).toEqual(['chains/t/c/T/h1/log', 'chains/t/c/T/h1/out.txt', 'chains/t/c/T/h2/out.txt']);
+      expect(await store.list('chains/t/c/T/h1')).toEqual(['chains/t/c/T/h1/log', 'chains/t/c/T/h1/out.txt']);
+      expect(await store.list('chains/none')).toEqual([]);
+      await open.abort();
+    });
+
     it('checks many keys at once, in order', async () => {
       await store.target('chains/m/1').write('x');
       await store.target('chains/m/3').write('x');

@@ -46,6 +46,15 @@ describe('the example chains on S3, unchanged', () => {
     expect(await out.Body?.transformToString()).toBe('HELLO S3\n');
     const again = JSON.parse(nectar(['run', 'testchains/ShoutTask', '-p', 'name=s3', '--json'], env).out) as { ran: number; skipped: number };
     expect(again).toMatchObject({ ran: 0, skipped: 1 });
+
+    // Lineage lives in the bucket too: ShoutTask names the HelloTask it was built from, and
+    // invalidating HelloTask downstream removes exactly both tasks' outputs and lineage.
+    const lineageKey = keys.find((k) => k.includes('/ShoutTask/') && k.endsWith('/lineage.json')) as string;
+    const lineage = JSON.parse((await (await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: lineageKey }))).Body?.transformToString()) ?? '{}') as { inputs: { id: string }[] };
+    expect(lineage.inputs.map((i) => i.id.split('/')[2])).toEqual(['HelloTask']);
+    const inv = nectar(['invalidate', 'testchains/HelloTask', '-p', 'name=s3', '--downstream', '--yes'], env);
+    expect(inv.out).toContain('removed 4 files of 2 tasks');
+    expect((await keysIn(bucket)).map((k) => k.split('/').slice(-2).join('/').replace(/^[0-9a-f]{32}/, '<h>'))).toEqual(['<h>/log', '<h>/params.json', '<h>/log', '<h>/params.json']);
   });
 
   it('runs the elections chain in worker processes against S3', async () => {

@@ -11,6 +11,7 @@ const node = (id: string, deps: string[] = [], params: Record<string, unknown> =
   ended_at: null,
   error: null,
   deps,
+  stale: null,
 });
 
 const hash = (i: number): string => i.toString(16).padStart(32, '0');

@@ -35,6 +35,7 @@ const SCHEDULE_LOOK: Record<ScheduleSummary['state'], StateLook> = {
 
 const PARTITION_LOOK: Record<PartitionStateJson, StateLook> = {
   DONE: { label: 'done', symbol: '✓' },
+  STALE: { label: 'stale (built from inputs that changed since)', symbol: '≈' },
   FAILED: { label: 'failed', symbol: '✗' },
   RUNNING: { label: 'running', symbol: '▶' },
   MISSING: { label: 'missing', symbol: '○' },

@@ -1,4 +1,5 @@
 import { type Request, type Response, Router } from 'express';
+import { STALE_POLICIES, type StalePolicy } from '../../core/options';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
 import { doneStatus, endedStatus, linkExpiry } from '../../runtime/task-status';
@@ -42,6 +43,20 @@ function waitOf(req: Request, found: DiscoveredTask, params: Record<string, unkn
   return wait === undefined ? undefined : Math.min(wait, max);
 }
 
+/**
+ * The run's stale policy: `?stale=rebuild|keep|fail` (taken out of the parameters, unless the
+ * task has a parameter of that name). Undefined: the default (`rebuild`).
+ */
+function staleOf(found: DiscoveredTask, params: Record<string, unknown>): StalePolicy | undefined {
+  if (Object.prototype.hasOwnProperty.call(found.cls.paramSchema, 'stale') || params['stale'] === undefined) return undefined;
+  const raw = params['stale'];
+  delete params['stale'];
+  if (typeof raw !== 'string' || !(STALE_POLICIES as readonly string[]).includes(raw)) {
+    fail('BAD_REQUEST', `'stale' must be one of ${STALE_POLICIES.join(', ')}, got ${JSON.stringify(raw)}`, { param: 'stale' });
+  }
+  return raw as StalePolicy;
+}
+
 /** Resolves true when `p` settles within `ms`, false on timeout or when the client goes away first. */
 function within(p: Promise<unknown>, ms: number, req: Request): Promise<boolean> {
   return new Promise((resolve) => {
@@ -68,7 +83,8 @@ export function chainsRouter(rt: Runtime, runs: RunManager): Router {
   const start = async (req: Request, res: Response, found: DiscoveredTask): Promise<void> => {
     const params = paramsOf(req);
     const wait = waitOf(req, found, params, rt.config.maxWait);
-    const sub = await runs.submit(found, params);
+    const stale = staleOf(found, params);
+    const sub = await runs.submit(found, params, stale ? { stale } : {});
     const base = baseUrl(req);
     if (wait !== undefined) res.set('Preference-Applied', `wait=${wait}`);
     const inline = async (): Promise<InlineOutputs | Record<never, never>> => (wait === undefined ? {} : inlineOutputs(sub.task, rt.store, rt.config.inlineMaxBytes));

@@ -16,6 +16,8 @@ export interface TaskNode {
   endedAt: number | null;
   error: SerializedError | null;
   deps: string[];
+  /** Complete but stale when the run looked: why. */
+  stale: readonly string[] | null;
 }
 
 export type Counts = Record<TaskState, number>;
@@ -95,6 +97,7 @@ export class RunGraph {
       endedAt: n.ended_at,
       error: n.error,
       deps: [...n.deps],
+      stale: n.stale ?? null,
     };
     if (!old || old.deps.join() !== t.deps.join()) this.structure++;
     this.tasks.set(t.id, t);

@@ -25,7 +25,7 @@ function ariaLabel(n: VisNode): string {
     const parts = TASK_STATES.filter((s) => (n.counts?.[s] ?? 0) > 0).map((s) => `${n.counts?.[s] ?? 0} ${taskLook(s).label}`);
     return `${n.label} (collapsed family): ${parts.join(', ')}`;
   }
-  return `${n.label} ${n.sub}: ${taskLook(n.state).label}`;
+  return `${n.label} ${n.sub}: ${taskLook(n.state).label}${n.task?.stale ? ', was stale' : ''}`;
 }
 
 /** The stacked bar of a family: one segment per state, width by count. */
@@ -47,7 +47,7 @@ function familyBar(n: VisNode, w: number): string {
 function nodeInner(n: VisNode): string {
   const { width: w, height: hh } = sizeOf(n);
   const sym = taskLook(n.state).symbol;
-  const skipped = n.task?.skipped && n.state === 'DONE' ? ' skipped' : '';
+  const skipped = (n.task?.skipped && n.state === 'DONE' ? ' skipped' : '') + (n.task?.stale ? ' stale' : '');
   if (n.kind === 'family') {
     return `<rect class="box" x="${-w / 2}" y="${-hh / 2}" width="${w}" height="${hh}" rx="8"/>` +
       `<rect class="box stack" x="${-w / 2 + 4}" y="${-hh / 2 - 4}" width="${w}" height="${hh}" rx="8"/>` +
@@ -57,6 +57,7 @@ function nodeInner(n: VisNode): string {
   }
   return `<rect class="box${skipped}" x="${-w / 2}" y="${-hh / 2}" width="${w}" height="${hh}" rx="6"/>` +
     `<text class="sym" x="${-w / 2 + 10}" y="-3">${sym}</text>` +
+    (n.task?.stale ? `<text class="stale-mark" x="${w / 2 - 6}" y="${-hh / 2 - 3}" text-anchor="end">stale</text>` : '') +
     `<text class="name" x="${-w / 2 + 28}" y="-3">${esc(n.label.length > 22 ? `${n.label.slice(0, 21)}…` : n.label)}</text>` +
     `<text class="sub" x="${-w / 2 + 28}" y="13">${esc(n.sub)}</text>`;
 }

@@ -93,9 +93,9 @@ export function partitionsView(root: HTMLElement, query: URLSearchParams): () =>
     const again = p.state === 'FAILED';
     replace(detail,
       h('strong', {}, h('span', { class: `pt-sym ${stateClass(p.state)}`, 'aria-hidden': 'true' }, partitionLook(p.state).symbol), ' ', current.grid.label(current.grid.active)),
-      p.run_id ? [' · ', h('a', { href: `#/runs/${p.run_id}`, class: 'pt-run' }, 'Open its run')] : p.state === 'DONE' ? h('span', { class: 'muted' }, ' · its outputs exist; no run of it is recorded') : h('span', { class: 'muted' }, ' · never run'),
-      p.state === 'MISSING' || p.state === 'FAILED'
-        ? [' ', h('button', { type: 'button', class: 'start-one', 'data-value': p.value, onclick: () => void start([p.value], `${current?.answer.over}=${p.value}`, null) }, again ? `Run ${p.value} again` : `Start ${p.value}`)]
+      p.run_id ? [' · ', h('a', { href: `#/runs/${p.run_id}`, class: 'pt-run' }, 'Open its run')] : p.state === 'DONE' || p.state === 'STALE' ? h('span', { class: 'muted' }, ' · its outputs exist; no run of it is recorded') : h('span', { class: 'muted' }, ' · never run'),
+      p.state === 'MISSING' || p.state === 'FAILED' || p.state === 'STALE'
+        ? [' ', h('button', { type: 'button', class: 'start-one', 'data-value': p.value, onclick: () => void start([p.value], `${current?.answer.over}=${p.value}`, null) }, again ? `Run ${p.value} again` : p.state === 'STALE' ? `Rebuild ${p.value}` : `Start ${p.value}`)]
         : null,
       h('span', { class: 'muted pt-task-id' }, ' ', h('code', {}, p.task_id)));
   };

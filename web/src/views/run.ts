@@ -92,7 +92,7 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
       case 'task:added': {
         const e = data as RunEvents['task:added'];
         if (graph.tasks.has(e.taskId)) break;
-        graph.upsert({ task_id: e.taskId, name: e.name, params: e.params, state: 'PENDING', skipped: false, attempts: 0, started_at: null, ended_at: null, error: null, deps: [...e.deps] });
+        graph.upsert({ task_id: e.taskId, name: e.name, params: e.params, state: 'PENDING', skipped: false, attempts: 0, started_at: null, ended_at: null, error: null, deps: [...e.deps], stale: e.stale ?? null });
         graph.autoCollapse();
         drawing.structureChanged();
         drawing.repaint(e.taskId);

@@ -8,6 +8,13 @@ import { outputLink } from './output-link';
 
 const MAX_LOG_LINES = 500;
 
+/** What the run did with a task it found stale. */
+function staleFate(t: TaskNode): string {
+  if (t.skipped) return 'Its outputs were stale and kept as they are (stale policy keep):';
+  if (t.error?.code === 'STALE') return 'Its outputs were stale and the run failed on them (stale policy fail):';
+  return 'Its outputs were stale, so this run built it again:';
+}
+
 export function taskBadge(state: TaskState, skipped = false): HTMLElement {
   const look = taskLook(state);
   return h('span', { class: `badge ${stateClass(state)}`, 'data-state': state }, h('span', { 'aria-hidden': 'true' }, look.symbol), ` ${look.label}${skipped ? ' (already complete)' : ''}`);
@@ -67,6 +74,7 @@ export class TaskPanel {
       Object.keys(t.params).length
         ? h('table', { class: 'params-table' }, h('tbody', {}, Object.entries(t.params).map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, typeof v === 'string' ? v : JSON.stringify(v))))))
         : h('p', { class: 'muted' }, 'none'),
+      t.stale ? [h('h3', {}, 'Stale'), h('p', {}, staleFate(t)), h('ul', { class: 'stale-reasons' }, t.stale.map((r) => h('li', {}, r)))] : null,
       err ? [h('h3', {}, 'Error'), h('div', { class: 'error-box', role: 'alert' },
         h('p', { class: 'error-message' }, err.code ? h('code', {}, err.code) : null, err.code ? ' ' : null, `${err.name ?? 'Error'}: ${err.message}`),
         err.stack ? h('pre', { class: 'stack', tabindex: '0', 'aria-label': 'Stack trace' }, err.stack) : null)] : null,

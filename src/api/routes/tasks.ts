@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import { invalidate, planInvalidation, refuseInFlight } from '../../runtime/invalidate';
+import type { RunManager } from '../../runtime/runs';
+import type { Runtime } from '../../runtime/runtime';
+import { methodNotAllowed } from '../errors';
+import { TASK_ID, fail, nameParam, send } from '../respond';
+import type { InvalidateAnswer } from '../wire';
+
+/** A yes/no query flag: absent, `true` or `false`; anything else is refused, naming it. */
+function flag(v: unknown, name: string): boolean {
+  if (v === undefined) return false;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return fail('BAD_REQUEST', `'${name}' must be true or false, got ${JSON.stringify(v)}`, { param: name });
+}
+
+/** `POST /api/tasks/:type/:chain/:task/:hash/invalidate[?downstream=true][&dry_run=true]`. */
+export function tasksRouter(rt: Runtime, runs: RunManager): Router {
+  const r = Router();
+  r.route('/tasks/:type/:chain/:task/:hash/invalidate')
+    .post(async (req, res) => {
+      const id = ['type', 'chain', 'task', 'hash'].map((k) => nameParam(req, k)).join('/');
+      if (!TASK_ID.test(id)) fail('BAD_REQUEST', `not a task id: ${id}`);
+      const downstream = flag(req.query['downstream'], 'downstream');
+      const dryRun = flag(req.query['dry_run'], 'dry_run');
+      const plan = await planInvalidation(rt.store, [id], downstream);
+      refuseInFlight(plan, runs.inFlightTasks());
+      const removed = dryRun ? 0 : await invalidate(rt.store, plan);
+      const tasks = plan.map((t) => ({ task_id: t.id, because: t.because, keys: [...t.keys] }));
+      const files = tasks.reduce((n, t) => n + t.keys.length, 0);
+      send<InvalidateAnswer>(res, 200, { dry_run: dryRun, removed, tasks }, dryRun ? `would remove ${files} files of ${tasks.length} tasks` : `removed ${removed} files of ${tasks.length} tasks`);
+    })
+    .all(methodNotAllowed(['POST']));
+  return r;
+}
