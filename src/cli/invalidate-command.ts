@@ -7,7 +7,7 @@ import { parseParamFlags } from './args';
 import type { RuntimeFor } from './worker-command';
 
 /** Every task of the runs the run store has in flight, with its run (a server's runs; `nectar run` records none). */
-async function inFlight(store: RunStore): Promise<Map<string, string>> {
+export async function inFlight(store: RunStore): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const state of ACTIVE_RUN_STATES) {
     for (let offset = 0; ; offset += 500) {

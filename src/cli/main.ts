@@ -15,6 +15,7 @@ import type { StalePolicy } from '../core/options';
 import { backfillCommand } from './backfill-command';
 import { schedulesCommand } from './schedules-command';
 import { invalidateCommand } from './invalidate-command';
+import { gcCommand } from './gc-command';
 import { untilStopped } from './stop';
 import { type RuntimeFor, STOP_SLACK_MS, wholeNumber, workerCommand } from './worker-command';
 
@@ -161,6 +162,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   schedulesCommand(program, runtime, out, (c) => (code = c));
   backfillCommand(program, runtime, out, (c) => (code = c));
   invalidateCommand(program, runtime, out);
+  gcCommand(program, runtime, out);
 
   try {
     await program.parseAsync(argv as string[]);

@@ -37,7 +37,7 @@ export class LineageRecord {
       fresh.push(t);
     }
     if (dynamic && fresh.length === 0) return;
-    const sums = fresh.length > 0 ? await lineageSummaries(this.store, fresh.map((t) => t.id), this.runId) : [];
+    const sums = fresh.length > 0 ? await lineageSummaries(this.store, fresh.map((t) => ({ id: t.id, version: taskOptions(t).version ?? null })), this.runId) : [];
     fresh.forEach((t, i) => {
       const s = sums[i];
       const input: LineageInput = { id: t.id, version: taskOptions(t).version ?? null, fingerprint: s?.fingerprint ?? null, builtAt: s?.builtAt ?? null };

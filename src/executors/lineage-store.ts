@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { taskFolder } from '../core/binding';
-import { LINEAGE_FILE, type Lineage, parseLineage } from '../core/lineage';
+import { LINEAGE_FILE, type Lineage, classKeyOf, fingerprintOf, parseLineage } from '../core/lineage';
 import type { TargetStore } from '../core/target';
+import { FamilyIndex } from './lineage-family';
+
+const NO_UPSTREAM: Readonly<Record<string, string | null>> = Object.freeze({});
 
 /** What a dependant needs of an input's lineage. */
 export interface LineageSummary {
   readonly fingerprint: string;
-  readonly builtAt: string;
+  /** Null when known without reading its lineage (see `lineageSummaries`). */
+  readonly builtAt: string | null;
   readonly upstream: Readonly<Record<string, string | null>>;
   /** The run that built it, or during which it was read (within a run a task is built at most once). */
   readonly runId: string;
@@ -109,13 +113,22 @@ export async function readLineages(store: TargetStore, ids: readonly string[], i
   return out;
 }
 
-/** What a dependant built in run `runId` needs of each input's lineage: what this process wrote in that run, else read. */
-export async function lineageSummaries(store: TargetStore, ids: readonly string[], runId: string): Promise<(LineageSummary | undefined)[]> {
+/**
+ * What a dependant built in run `runId` needs of each input's lineage: what this process
+ * wrote in that run; else, for an input of a class none of whose instances was ever built
+ * from anything (the family index says so), its fingerprint, which is then that of no inputs
+ * (its build time is left unknown: null); else read.
+ */
+export async function lineageSummaries(store: TargetStore, inputs: readonly { id: string; version: string | null }[], runId: string): Promise<(LineageSummary | undefined)[]> {
   const cache = caches.get(store);
-  const out = ids.map((id): LineageSummary | undefined => {
+  const families = new FamilyIndex(store);
+  const out = inputs.map(({ id, version }): LineageSummary | undefined => {
     const s = cache?.get(id);
-    return s && s.runId === runId ? s : undefined;
+    if (s && s.runId === runId) return s;
+    if (families.available && families.inputsOf(classKeyOf(id))?.length === 0) return { fingerprint: fingerprintOf(id, version, []), builtAt: null, upstream: NO_UPSTREAM, runId };
+    return undefined;
   });
+  const ids = inputs.map((i) => i.id);
   const missing: number[] = [];
   out.forEach((s, i) => {
     if (!s) missing.push(i);

@@ -27,6 +27,11 @@ export interface FreshnessOptions {
   readonly runId?: string;
   /** Read every lineage upstream, never vouching by the family index (what `nectar plan` does). */
   readonly exact?: boolean;
+  /**
+   * Only where lineage is read from local files: on a store without them (S3) every task is
+   * taken as fresh rather than read a request each (the partitions grid, thousands of cells).
+   */
+  readonly localOnly?: boolean;
 }
 
 /**
@@ -59,6 +64,7 @@ export class Freshness {
 
   /** The stale ones among these complete tasks, each with why (one reason per input that makes it so). */
   async stale(tasks: readonly AnyTask[]): Promise<Map<string, readonly string[]>> {
+    if (this.o.localOnly && !this.#families.available) return new Map();
     const ids = this.o.exact || !this.#families.available ? tasks.map((t) => t.id) : this.#unvouched(tasks);
     await this.#load(ids);
     const out = new Map<string, readonly string[]>();

@@ -54,7 +54,7 @@ export async function partitionStates(rt: Runtime, store: RunStore, q: Omit<Back
   const { row, tasks } = backfillRow(rt, q, Date.now());
   const complete = await checkComplete(tasks, rt.store);
   const ids = tasks.map((t: AnyTask) => t.id);
-  const [latest, misses, stale] = await Promise.all([store.latestTasks(ids), store.deadlineMisses(ids), rt.freshness().stale(tasks.filter((_, i) => complete[i]))]);
+  const [latest, misses, stale] = await Promise.all([store.latestTasks(ids), store.deadlineMisses(ids), rt.freshness({ localOnly: true }).stale(tasks.filter((_, i) => complete[i]))]);
   const cells = tasks.map((t, i): PartitionCell => {
     const last = latest.get(t.id);
     const state = complete[i] ? (stale.has(t.id) ? 'STALE' : 'DONE') : fromRow(last);

@@ -38,7 +38,7 @@ export class PlainTask extends task({ n: p.int({ default: 1 }) }) {
 
 const TASK = 'sales/day_chain/DayTask';
 const BAD = ['2025-02-14', '2025-04-01', '2025-05-20', '2025-07-04', '2025-09-09'];
-const SYMBOL: Record<string, string> = { DONE: '✓', FAILED: '✗', RUNNING: '▶', MISSING: '○' };
+const SYMBOL: Record<string, string> = { DONE: '✓', STALE: '≈', FAILED: '✗', RUNNING: '▶', MISSING: '○' };
 const run = haveChromium() ? describe : describe.skip;
 
 interface Part { value: string; state: string; task_id: string; run_id: string | null; deadline_missed: boolean }
@@ -105,7 +105,7 @@ run('the Partitions view', () => {
       expect(seeded.status).toBe(202);
       await srv.backfills.settled(seeded.body.data['backfill_id'] as string);
       const year = await partitions('2025-01-01', '2025-12-31');
-      expect(year.counts).toEqual({ DONE: 268, FAILED: 5, RUNNING: 0, MISSING: 92 });
+      expect(year.counts).toEqual({ DONE: 268, STALE: 0, FAILED: 5, RUNNING: 0, MISSING: 92 });
 
       const page = await openPage(`${base}/${hash('2025-01-01', '2025-12-31')}`);
       await page.waitForSelector('.pgrid[data-paint-at]');
@@ -199,7 +199,7 @@ run('the Partitions view', () => {
       await page.waitForFunction(() => document.querySelector('.pt-legend [data-state=DONE] .count')?.textContent === '361', undefined, { timeout: 20_000 });
       await page.waitForSelector('.pt-notice:has-text("failed: 93 done, 4 failed.")', { timeout: 10_000 });
       const after = await partitions('2025-01-01', '2025-12-31');
-      expect(after.counts).toEqual({ DONE: 361, FAILED: 4, RUNNING: 0, MISSING: 0 });
+      expect(after.counts).toEqual({ DONE: 361, STALE: 0, FAILED: 4, RUNNING: 0, MISSING: 0 });
       await agree(page, after);
       expect(await text(page, 'button.start-missing')).toBe('Start the 4 failed');
       expect(await page.getAttribute('button.start-missing', 'aria-disabled')).toBe('false');

@@ -52,7 +52,7 @@ describe('the partitions API', () => {
     const q = `from=2012-01-01&to=2012-02-29&broken=${encodeURIComponent(broken)}`;
     const a = (await call(`${base}/api/partitions/sales/DayTask?${q}`)).body.data as unknown as Answer;
     expect(a).toMatchObject({ over: 'day', range: '2012-01-01..2012-02-29 by day' });
-    expect(a.counts).toEqual({ DONE: 28, FAILED: 3, RUNNING: 1, MISSING: 28 });
+    expect(a.counts).toEqual({ DONE: 28, STALE: 0, FAILED: 3, RUNNING: 1, MISSING: 28 });
     const at = (v: string) => a.partitions.find((p) => p.value === v);
     expect(at('2012-01-01')).toMatchObject({ state: 'DONE', run_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(at('2012-01-10')).toMatchObject({ state: 'FAILED', run_id: expect.any(String) });
@@ -107,7 +107,7 @@ describe('the partitions API', () => {
       expect([got.status, got.body.message]).toEqual([200, 'success']);
       const a = got.body.data as unknown as Answer;
       const requests = proxy.stats.requests - before;
-      expect(a.counts).toEqual({ DONE: 182, FAILED: 0, RUNNING: 0, MISSING: 184 });
+      expect(a.counts).toEqual({ DONE: 182, STALE: 0, FAILED: 0, RUNNING: 0, MISSING: 184 });
       expect(requests).toBeGreaterThan(0);
       expect(requests).toBeLessThanOrEqual(10);
       await srv.close();

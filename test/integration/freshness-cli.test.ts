@@ -119,4 +119,29 @@ describe('stale outputs', () => {
     expect(byName(plan(['fresh/ArchiveTask'], v3)).ArchiveTask).toMatchObject({ action: 'stale', policy: 'keep' });
     expect(run(['fresh/ArchiveTask'], v3)).toMatchObject({ ran: 0, stale: { total: 1, kept: 1 } });
   });
+
+  it('gc lists, then removes, only the folders nothing current produces: an outdated version, a class gone', () => {
+    // A class that is then deleted from the chains folder.
+    const gone = writeChains(dir, { 'fresh/gone_chain.ts': "import { task } from 'nectar';\nexport class GoneTask extends task({}) { async run(ctx: any) { await ctx.output.write('bye'); } }\n" });
+    expect(run(['fresh/GoneTask'], v3).ran).toBe(1);
+    const goneId = (plan(['fresh/GoneTask'], v3)[0] as PlanEntry & { id: string }).id;
+    rmSync(join(gone, 'fresh', 'gone_chain.ts'));
+    const v2Totals = (plan(['fresh/DailyTotalsTask', ...day])[0] as PlanEntry & { id: string }).id;
+    const gcJson = (args: string[]) => JSON.parse(nectar(['gc', ...args, '--json'], v3).out) as { dry_run: boolean; removed: number; folders: { task_id: string; why: string }[] };
+
+    const dry = gcJson([]);
+    expect(dry).toMatchObject({ dry_run: true, removed: 0 });
+    expect(Object.fromEntries(dry.folders.map((f) => [f.task_id, f.why]))).toEqual({
+      [v2Totals]: 'an outdated version (2; today 3)',
+      [goneId]: 'no task fresh/gone_chain/GoneTask is discovered any more',
+    });
+    expect(gcJson(['--older-than', '1d']).folders).toEqual([]); // all of them were built just now
+    expect(nectar(['gc', '--older-than', 'soon'], v3).code).toBe(2);
+
+    const done = nectar(['gc', '--yes'], v3);
+    expect(done.code).toBe(0);
+    expect(done.out).toContain('removed');
+    expect(gcJson([]).folders).toEqual([]);
+    expect(plan(['fresh/SummaryTask', ...day], v3).map((e) => e.action)).toEqual(['complete']); // what is current stays
+  });
 });

@@ -69,6 +69,22 @@ describe('lineage', () => {
     expect(JSON.parse(readFileSync(join(dir, 'targets', 'chains', top.id, 'params.json'), 'utf8'))).toEqual({ n: 2 });
   });
 
+  it('an input built in an earlier run: read, or known from its family index when its class never had inputs', async () => {
+    const mid3 = rt.instantiate('lin/MidTask', { n: 3 });
+    expect((await rt.run(mid3, { runId: 'run-2' })).ran).toBe(2); // LeafTask(i=2), then MidTask(n=3)
+    const [old, built] = [0, 2].map((i) => rt.instantiate('lin/LeafTask', { i }));
+    const m = lineageOf(mid3.id);
+    // No LeafTask was ever built from anything: its fingerprint is that of no inputs, its build time not read.
+    expect(m.inputs[0]).toEqual({ id: old!.id, version: '3', fingerprint: lineageOf(old!.id).fingerprint, builtAt: null });
+    expect(m.inputs[2]).toEqual({ id: built!.id, version: '3', fingerprint: lineageOf(built!.id).fingerprint, builtAt: lineageOf(built!.id).builtAt });
+    // MidTask instances are built from LeafTasks (its family says so): an old one is read.
+    const top3 = rt.instantiate('lin/TopTask', { n: 3 });
+    expect((await rt.run(top3, { runId: 'run-3' })).state).toBe('SUCCEEDED');
+    const t = lineageOf(top3.id);
+    expect(t.inputs[0]).toEqual({ id: mid3.id, version: null, fingerprint: m.fingerprint, builtAt: m.builtAt });
+    expect(t.upstream).toEqual({ 'lin/lin_chain/MidTask': null, 'lin/lin_chain/LeafTask': '3' });
+  });
+
   it('a failed attempt leaves no lineage', async () => {
     const chains = writeChains(dir, { 'bad/bad_chain.ts': `import { task } from 'nectar';\nexport class BadTask extends task({}) { run() { throw new Error('no'); } }\n` });
     const bad = makeRuntime(chains, join(dir, 'targets'));
