@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import { settlesWithin } from '../core/deadline';
 import { optionsOf } from '../core/task';
 import type { Clock } from '../core/clock';
+import { systemClock } from '../runtime/clock';
+import { startRetention } from '../runtime/retention';
 import { Backfills } from '../runtime/backfills';
 import { RunManager } from '../runtime/runs';
 import type { ScheduleRunner } from '../runtime/schedule-runner';
@@ -57,6 +59,7 @@ export async function startServer(rt: Runtime, o: ServerOptions): Promise<Nectar
     s.once('error', rej);
   });
   const housekeeping = rt.startHousekeeping();
+  const retention = rt.config.runRetention > 0 ? startRetention({ store, maxAgeMs: rt.config.runRetention, clock: o.clock ?? systemClock, logger: rt.logger }) : undefined;
   if (o.schedules !== false) await schedules.start();
   const addr = server.address();
   return {
@@ -74,6 +77,7 @@ export async function startServer(rt: Runtime, o: ServerOptions): Promise<Nectar
       await settlesWithin(backfills.close(), graceMs);
       await settlesWithin(runs.close(), graceMs);
       await housekeeping?.stop();
+      await retention?.stop();
       metrics.close();
       await settlesWithin(rt.close(), 2000);
       await settlesWithin(store.close(), 3000);

@@ -28,6 +28,8 @@ export interface NectarConfig {
   readonly s3MaxAttempts: number;
   /** Multipart uploads older than this (ms) are what a killed writer left: the server aborts them. */
   readonly s3UploadMaxAge: number;
+  /** Runs created longer ago than this (ms) are pruned from the run store by the server; 0: kept for ever. */
+  readonly runRetention: number;
   /** Seconds a presigned `resource_url` stays valid. */
   readonly urlExpires: number;
   /** Distributed mode: BullMQ queues and the run store live in this Redis. */
@@ -133,6 +135,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), inherite
     s3Region: env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || inherited['AWS_REGION'] || inherited['AWS_DEFAULT_REGION'] || 'us-east-1',
     s3MaxAttempts: intVar(env, 'NECTAR_S3_MAX_ATTEMPTS', 5, 1, 20),
     s3UploadMaxAge: durationVar(env, 'NECTAR_S3_UPLOAD_MAX_AGE', 86_400_000, 60_000, 365 * 86_400_000),
+    runRetention: durationVar(env, 'NECTAR_RUN_RETENTION', 0, 3_600_000, 3650 * 86_400_000),
     urlExpires: intVar(env, 'NECTAR_URL_EXPIRES', 600, 1, 7 * 24 * 3600),
     redisUrl: redis,
     queuePrefix: prefix,

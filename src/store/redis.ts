@@ -5,6 +5,7 @@ import type { BackfillPart, BackfillRow, DeadlineMiss, RunQuery, RunRow, RunStor
 import { RUN_INTERRUPTED, TASK_INTERRUPTED, backfillFromJson, clampInt } from './rows';
 import { isStr, runFromJson, runJson, scheduleFromHash, taskFromJson } from './redis-rows';
 import { type RunScripts, runScripts, type TaskRewrite } from './redis-scripts';
+import { pruneRedisRuns } from './redis-prune';
 
 /** Task rows per script call: a 5,000-row batch is 10 calls sent back to back (one round trip), none blocking Redis for long. */
 const CHUNK = 500;
@@ -266,6 +267,10 @@ export class RedisRunStore implements RunStore {
     const s = scheduleFromHash(key, h);
     if (!s) throw new Error(`the schedule state of ${key} in Redis is not one nectar wrote (no cursor)`);
     return s;
+  }
+
+  pruneRuns(before: number): Promise<number> {
+    return pruneRedisRuns(this.redis, this.k, before);
   }
 
   /**

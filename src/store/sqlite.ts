@@ -97,6 +97,7 @@ export class SqliteRunStore implements RunStore {
   private counter: number;
   private readonly stmts: ReturnType<typeof prepare>;
   private readonly writeTasks: (rows: readonly TaskRow[]) => void;
+  private readonly pruneTx: (before: number) => number;
   private readonly interrupt: (now: number) => string[];
   private readonly backfills: SqliteBackfills;
   private readonly commits: GroupCommit;
@@ -129,6 +130,13 @@ export class SqliteRunStore implements RunStore {
     this.stmts = prepare(db);
     const s = this.stmts;
 
+    // Retention: finished runs created before a time, their task rows first (one transaction).
+    const pruneTasks = db.prepare<[number]>(`DELETE FROM tasks WHERE run_id IN (SELECT id FROM runs WHERE created_at < ? AND state NOT IN (${ACTIVE_RUNS}))`);
+    const pruneRuns = db.prepare<[number]>(`DELETE FROM runs WHERE created_at < ? AND state NOT IN (${ACTIVE_RUNS})`);
+    this.pruneTx = db.transaction((before: number) => {
+      pruneTasks.run(before);
+      return pruneRuns.run(before).changes;
+    });
     this.writeTasks = db.transaction((rows: readonly TaskRow[]) => {
       for (const t of rows) {
         s.putTask.run({
@@ -258,6 +266,11 @@ export class SqliteRunStore implements RunStore {
   async getBackfillParts(id: string): Promise<BackfillPart[]> {
     this.commits.flush();
     return this.backfills.parts(id);
+  }
+
+  async pruneRuns(before: number): Promise<number> {
+    this.commits.flush();
+    return this.pruneTx(before);
   }
 
   async close(): Promise<void> {

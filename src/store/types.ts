@@ -225,5 +225,10 @@ export interface RunStore {
    * or undefined (not running, owned by a live server, or changed under the claim).
    */
   claimBackfill?(id: string, owner: string): Promise<BackfillRow | undefined>;
+  /**
+   * Retention: remove the runs created before `before` (epoch ms) that are not in flight,
+   * with their task rows; returns how many runs went. Never a QUEUED or RUNNING run.
+   */
+  pruneRuns(before: number): Promise<number>;
   close(): Promise<void>;
 }

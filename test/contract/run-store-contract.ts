@@ -235,6 +235,33 @@ export function runStoreContract(name: string, makeStore: () => Promise<{ store:
       expect(await store.markInterrupted(2000)).toEqual([]);
     });
 
+    it('prunes finished runs created before a time with their task rows, never one in flight; keeps stale reasons until then', async () => {
+      await store.putRun(run('old-done', 1000, { state: 'SUCCEEDED', endedAt: 1500 }));
+      await store.putRun(run('old-failed', 1100, { state: 'FAILED', endedAt: 1200 }));
+      await store.putRun(run('old-running', 1000, { state: 'RUNNING' }));
+      await store.putRun(run('old-queued', 1050, { state: 'QUEUED' }));
+      await store.putRun(run('new-done', 5000, { state: 'SUCCEEDED', endedAt: 5100 }));
+      await store.putTasks([
+        task('old-done', 't/c/A/1', { state: 'DONE', stale: ['upstream B rebuilt 2026-11-30T02:00:00Z'] }),
+        task('old-done', 't/c/B/1', { state: 'DONE' }),
+        task('old-running', 't/c/C/1', { state: 'RUNNING' }),
+        task('new-done', 't/c/B/1', { state: 'DONE' }),
+      ]);
+      expect((await store.getTasks('old-done')).map((t) => t.stale ?? null)).toEqual([['upstream B rebuilt 2026-11-30T02:00:00Z'], null]);
+      expect(await store.pruneRuns(3000)).toBe(2);
+      expect(await store.getRun('old-done')).toBeUndefined();
+      expect(await store.getRun('old-failed')).toBeUndefined();
+      expect(await store.getTasks('old-done')).toEqual([]);
+      for (const id of ['old-running', 'old-queued', 'new-done']) expect((await store.getRun(id))?.id).toBe(id);
+      expect((await store.getTasks('old-running')).map((t) => t.taskId)).toEqual(['t/c/C/1']);
+      // A task's latest record: gone with its only run, kept where a newer run has it.
+      expect(await store.latestTask('t/c/A/1')).toBeUndefined();
+      expect((await store.latestTask('t/c/B/1'))?.runId).toBe('new-done');
+      const { runs, total } = await store.listRuns({});
+      expect([runs.map((r) => r.id).sort(), total]).toEqual([['new-done', 'old-queued', 'old-running'], 3]);
+      expect(await store.pruneRuns(3000)).toBe(0);
+    });
+
     it('closes more than once without complaint', async () => {
       await store.putRun(run('c', 1));
       await store.close();

@@ -5,7 +5,7 @@
  * Screenshots of the main views go to test/e2e/screenshots/ (git-ignored).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium, SCREENSHOTS } from '../helpers/browser';
@@ -175,6 +175,39 @@ run('the browser UI', () => {
     expect(await page.getAttribute('.legend li[data-state=FAILED]', 'class')).toContain('st-failed');
     expect(await page.textContent('.legend li[data-state=FAILED] .count')).toBe('1');
     await shot(page, 'run-failed-stack');
+    await page.close();
+  });
+
+  test('a stale task rebuilt is marked in the graph with its reasons; its outputs can be invalidated from the panel', async () => {
+    const poll = async (runId: string): Promise<void> => {
+      for (let i = 0; i < 500; i++) {
+        const state = (await call(`${base}/api/runs/${runId}`)).body.data['state'];
+        if (state !== 'QUEUED' && state !== 'RUNNING') return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const shoutRun = await post('/api/chains/testchains/ShoutTask?name=stale-e2e');
+    await poll(shoutRun);
+    const shout = (await call(`${base}/api/chains/testchains/ShoutTask?name=stale-e2e`, { method: 'POST' })).body.data['task_id'] as string;
+    const hello = shout.replace('/ShoutTask/', '/HelloTask/');
+    rmSync(join(dir, 'targets', 'chains', hello, 'out.txt'));
+    await poll(await post('/api/chains/testchains/HelloTask?name=stale-e2e'));
+    const rebuild = await post('/api/chains/testchains/ShoutTask?name=stale-e2e');
+    const page = await openPage(`#/runs/${rebuild}`);
+    await page.waitForSelector('.run-head .badge[data-state=SUCCEEDED]', { timeout: 30_000 });
+    const node = page.locator('g.node[data-id*="/ShoutTask/"]');
+    await node.locator('.box.stale').waitFor();
+    expect(await node.locator('.stale-mark').textContent()).toBe('stale');
+    expect(await node.getAttribute('aria-label')).toContain('was stale');
+    await node.click();
+    await page.waitForSelector('.panel .stale-reasons li');
+    expect(await page.textContent('.panel .stale-reasons')).toMatch(/upstream HelloTask rebuilt \d{4}-/);
+    page.once('dialog', (d) => void d.accept());
+    await page.click('.panel .invalidate-button');
+    await page.waitForSelector('.panel .invalidate-result:text("removed")');
+    expect(await page.textContent('.panel .invalidate-result')).toBe('removed 2 files of 1 tasks');
+    expect(existsSync(join(dir, 'targets', 'chains', shout, 'out.txt'))).toBe(false);
+    expect(existsSync(join(dir, 'targets', 'chains', hello, 'out.txt'))).toBe(true);
     await page.close();
   });
 

@@ -2,7 +2,7 @@ import { api, ApiError } from '../api';
 import { h, replace } from '../dom';
 import { duration, logLine, time } from '../format';
 import type { RunGraph, TaskNode } from '../graph/model';
-import { type LogAnswer, TASK_STATES, type TaskState, type TaskStatus, isNotStarted } from '../../../src/api/wire';
+import { type InvalidateAnswer, type LogAnswer, TASK_STATES, type TaskState, type TaskStatus, isNotStarted } from '../../../src/api/wire';
 import { stateClass, taskLook } from '../states';
 import { outputLink } from './output-link';
 
@@ -13,6 +13,32 @@ function staleFate(t: TaskNode): string {
   if (t.skipped) return 'Its outputs were stale and kept as they are (stale policy keep):';
   if (t.error?.code === 'STALE') return 'Its outputs were stale and the run failed on them (stale policy fail):';
   return 'Its outputs were stale, so this run built it again:';
+}
+
+/**
+ * Remove a task's outputs (and, ticked, those of every task recorded as built from them):
+ * what would go is asked first (a dry run) and shown in a confirmation; the answer says what went.
+ */
+function invalidateControls(t: TaskNode): HTMLElement {
+  const down = h('input', { type: 'checkbox', id: 'invalidate-downstream', checked: true });
+  const result = h('p', { class: 'invalidate-result', role: 'status' });
+  const url = (dry: boolean): string => `/api/tasks/${t.id.split('/').map(encodeURIComponent).join('/')}/invalidate?downstream=${down.checked}${dry ? '&dry_run=true' : ''}`;
+  const go = async (): Promise<void> => {
+    try {
+      const dry = await api<InvalidateAnswer>(url(true), { method: 'POST' });
+      const files = dry.data.tasks.reduce((n, x) => n + x.keys.length, 0);
+      const list = dry.data.tasks.map((x) => `  ${x.task_id}${x.because ? ' (built from it)' : ''}`).join('\n');
+      if (!window.confirm(`Remove ${files} files of ${dry.data.tasks.length} task(s)?\n${list}`)) return;
+      const done = await api<InvalidateAnswer>(url(false), { method: 'POST' });
+      result.textContent = done.message;
+    } catch (err) {
+      result.textContent = `Could not invalidate: ${(err as Error).message}${err instanceof ApiError ? ` (${err.code})` : ''}`;
+    }
+  };
+  return h('div', { class: 'invalidate' },
+    h('button', { type: 'button', class: 'invalidate-button', onclick: () => void go() }, 'Invalidate outputs…'),
+    h('label', { for: 'invalidate-downstream' }, down, ' and what was built from them'),
+    result);
 }
 
 export function taskBadge(state: TaskState, skipped = false): HTMLElement {
@@ -78,7 +104,7 @@ export class TaskPanel {
       err ? [h('h3', {}, 'Error'), h('div', { class: 'error-box', role: 'alert' },
         h('p', { class: 'error-message' }, err.code ? h('code', {}, err.code) : null, err.code ? ' ' : null, `${err.name ?? 'Error'}: ${err.message}`),
         err.stack ? h('pre', { class: 'stack', tabindex: '0', 'aria-label': 'Stack trace' }, err.stack) : null)] : null,
-      t.state === 'DONE' ? [h('h3', {}, 'Outputs'), outputs] : null,
+      t.state === 'DONE' ? [h('h3', {}, 'Outputs'), outputs, invalidateControls(t)] : null,
       h('div', { class: 'log-head' }, h('h3', {}, 'Log'), t.state === 'RUNNING' ? h('label', { class: 'follow' }, follow, ' follow') : null),
       log,
     );
