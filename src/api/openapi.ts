@@ -78,6 +78,7 @@ export function openApi(rt: Runtime): Record<string, unknown> {
       responses: { '200': { description: 'removed (or, a dry run, would remove): the tasks and their keys' }, ...errors(400, 401, 409) },
     },
   };
+  paths['/api/tasks/{type}/{chain}/{task}/{hash}/lineage'] = get('What a task was built from and what was recorded as built from it, across runs, each with whether it is there and stale now');
   paths['/healthz'] = get('Health');
   paths['/metrics'] = get('Prometheus metrics');
   return {

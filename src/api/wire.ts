@@ -248,6 +248,26 @@ export interface InvalidateAnswer {
   tasks: { task_id: string; because: string | null; keys: string[] }[];
 }
 
+/** A task next to another in lineage (`GET .../lineage`). */
+export interface LineageNeighbourJson {
+  task_id: string;
+  built_at: string | null;
+  /** Its outputs exist now. */
+  present: boolean;
+  /** Stale now: why; absent when fresh (or not present). */
+  stale?: readonly string[];
+}
+
+/** `GET /api/tasks/:type/:chain/:task/:hash/lineage`: what a task was built from and what was built from it, across runs. */
+export interface LineageAnswer {
+  task_id: string;
+  /** Its `lineage.json`; null when it has none. */
+  lineage: Record<string, unknown> | null;
+  stale?: readonly string[];
+  built_from: LineageNeighbourJson[];
+  built_into: LineageNeighbourJson[];
+}
+
 /** `GET /api/tasks/:type/:chain/:task/:hash/log`. */
 export interface LogAnswer {
   task_id: string;

@@ -65,7 +65,11 @@ export class Freshness {
   /** The stale ones among these complete tasks, each with why (one reason per input that makes it so). */
   async stale(tasks: readonly AnyTask[]): Promise<Map<string, readonly string[]>> {
     if (this.o.localOnly && !this.#families.available) return new Map();
-    const ids = this.o.exact || !this.#families.available ? tasks.map((t) => t.id) : this.#unvouched(tasks);
+    return this.staleByIds(this.o.exact || !this.#families.available ? tasks.map((t) => t.id) : this.#unvouched(tasks));
+  }
+
+  /** `stale` of tasks by id, every lineage upstream read (none vouched for by the family index). */
+  async staleByIds(ids: readonly string[]): Promise<Map<string, readonly string[]>> {
     await this.#load(ids);
     const out = new Map<string, readonly string[]>();
     for (const id of ids) {

@@ -202,6 +202,10 @@ run('the browser UI', () => {
     await node.click();
     await page.waitForSelector('.panel .stale-reasons li');
     expect(await page.textContent('.panel .stale-reasons')).toMatch(/upstream HelloTask rebuilt \d{4}-/);
+    // Its lineage: built from the HelloTask (in this run's graph), nothing built from it yet.
+    await page.waitForSelector('.panel .lineage-list li');
+    expect(await page.textContent('.panel .lineage')).toContain('HelloTask/');
+    expect(await page.textContent('.panel .lineage')).toContain('nothing recorded yet');
     page.once('dialog', (d) => void d.accept());
     await page.click('.panel .invalidate-button');
     await page.waitForSelector('.panel .invalidate-result:text("removed")');

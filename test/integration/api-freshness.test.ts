@@ -57,6 +57,15 @@ describe('stale tasks over the API', () => {
     expect(stale['job_status']).toBe('DONE');
     expect(stale['stale']).toEqual([expect.stringMatching(/^upstream HelloTask rebuilt \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)]);
 
+    // The lineage of both sides: ShoutTask built from HelloTask, HelloTask built into a stale ShoutTask.
+    const lineageOf = async (id: string) => (await call(`${base}/api/tasks/${id}/lineage`)).body.data as { built_from: { task_id: string; present: boolean; stale?: string[] }[]; built_into: { task_id: string; stale?: string[] }[]; stale?: string[] };
+    const up = await lineageOf(shout);
+    expect(up.built_from).toEqual([expect.objectContaining({ task_id: hello, present: true })]);
+    expect(up.stale).toEqual(stale['stale']);
+    const down = await lineageOf(hello);
+    expect(down.built_from).toEqual([]);
+    expect(down.built_into).toEqual([expect.objectContaining({ task_id: shout, stale: stale['stale'] })]);
+
     const kept = await post('/api/chains/api/ShoutTask?name=ada&stale=keep');
     expect(kept.status).toBe(200);
     expect(kept.body.data['stale']).toEqual(stale['stale']);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NectarServer } from '../../src/api/server';
@@ -60,10 +60,16 @@ async function runToDone(path: string): Promise<string> {
 const folder = (id: string): string[] => readdirSync(join(dir, 'targets', 'chains', id)).filter((f) => !f.startsWith('.')).sort();
 const complete = (id: string): boolean => existsSync(join(dir, 'targets', 'chains', id, 'out.txt'));
 
-function nectar(args: string[]): { code: number | null; out: string } {
+/** The CLI in a child process, awaited (not spawnSync: the server under test lives in this process and must keep answering). */
+function nectar(args: string[]): Promise<{ code: number | null; out: string }> {
   const env = { ...process.env, NECTAR_CHAINS: chains, NECTAR_TARGETS: join(dir, 'targets'), NECTAR_DB: join(dir, 'nectar.db'), NECTAR_LOG_LEVEL: 'warn' };
-  const r = spawnSync(process.execPath, [join(REPO, 'bin/nectar.js'), ...args], { env, encoding: 'utf8', cwd: dir });
-  return { code: r.status, out: r.stdout };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO, 'bin/nectar.js'), ...args], { env, cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
+  });
 }
 
 describe('invalidation', () => {
@@ -74,14 +80,14 @@ describe('invalidation', () => {
     const mid = top.replace('/TopTask/', '/MidTask/');
     const baseId = top.replace('/TopTask/', '/BaseTask/');
 
-    const dry = nectar(['invalidate', 'inv/BaseTask', '-p', 'n=1', '--downstream', '--json']);
+    const dry = await nectar(['invalidate', 'inv/BaseTask', '-p', 'n=1', '--downstream', '--json']);
     expect(dry.code).toBe(0);
     const listed = JSON.parse(dry.out) as { dry_run: boolean; removed: number; tasks: { task_id: string; because: string | null; keys: string[] }[] };
     expect(listed).toMatchObject({ dry_run: true, removed: 0 });
     expect(Object.fromEntries(listed.tasks.map((t) => [t.task_id, t.because]))).toEqual({ [baseId]: null, [mid]: baseId, [top]: mid, [side]: baseId });
     expect([baseId, mid, top, side].every(complete)).toBe(true);
 
-    const text = nectar(['invalidate', 'inv/BaseTask', '-p', 'n=1', '--downstream', '--yes']);
+    const text = await nectar(['invalidate', 'inv/BaseTask', '-p', 'n=1', '--downstream', '--yes']);
     expect(text.code).toBe(0);
     expect(text.out).toContain('removed 8 files of 4 tasks');
     for (const id of [baseId, mid, top, side]) expect(folder(id)).toEqual(['log', 'params.json']);

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { invalidate, planInvalidation, refuseInFlight } from '../../runtime/invalidate';
+import { type LineageNeighbour, lineageView } from '../../runtime/lineage-view';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
 import { methodNotAllowed } from '../errors';
 import { TASK_ID, fail, nameParam, send } from '../respond';
-import type { InvalidateAnswer } from '../wire';
+import type { InvalidateAnswer, LineageAnswer, LineageNeighbourJson } from '../wire';
 
 /** A yes/no query flag: absent, `true` or `false`; anything else is refused, naming it. */
 function flag(v: unknown, name: string): boolean {
@@ -14,7 +15,7 @@ function flag(v: unknown, name: string): boolean {
   return fail('BAD_REQUEST', `'${name}' must be true or false, got ${JSON.stringify(v)}`, { param: name });
 }
 
-/** `POST /api/tasks/:type/:chain/:task/:hash/invalidate[?downstream=true][&dry_run=true]`. */
+/** `POST /api/tasks/<id>/invalidate[?downstream=true][&dry_run=true]` and `GET /api/tasks/<id>/lineage`. */
 export function tasksRouter(rt: Runtime, runs: RunManager): Router {
   const r = Router();
   r.route('/tasks/:type/:chain/:task/:hash/invalidate')
@@ -31,5 +32,20 @@ export function tasksRouter(rt: Runtime, runs: RunManager): Router {
       send<InvalidateAnswer>(res, 200, { dry_run: dryRun, removed, tasks }, dryRun ? `would remove ${files} files of ${tasks.length} tasks` : `removed ${removed} files of ${tasks.length} tasks`);
     })
     .all(methodNotAllowed(['POST']));
+  r.route('/tasks/:type/:chain/:task/:hash/lineage')
+    .get(async (req, res) => {
+      const id = ['type', 'chain', 'task', 'hash'].map((k) => nameParam(req, k)).join('/');
+      if (!TASK_ID.test(id)) fail('BAD_REQUEST', `not a task id: ${id}`);
+      const v = await lineageView(rt.store, rt.freshness(), id);
+      const near = (n: LineageNeighbour): LineageNeighbourJson => ({ task_id: n.id, built_at: n.builtAt, present: n.present, ...(n.stale ? { stale: n.stale } : {}) });
+      send<LineageAnswer>(res, 200, {
+        task_id: id,
+        lineage: v.lineage ? { ...v.lineage } : null,
+        ...(v.stale ? { stale: v.stale } : {}),
+        built_from: v.builtFrom.map(near),
+        built_into: v.builtInto.map(near),
+      });
+    })
+    .all(methodNotAllowed(['GET']));
   return r;
 }

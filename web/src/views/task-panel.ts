@@ -2,7 +2,7 @@ import { api, ApiError } from '../api';
 import { h, replace } from '../dom';
 import { duration, logLine, time } from '../format';
 import type { RunGraph, TaskNode } from '../graph/model';
-import { type InvalidateAnswer, type LogAnswer, TASK_STATES, type TaskState, type TaskStatus, isNotStarted } from '../../../src/api/wire';
+import { type InvalidateAnswer, type LineageAnswer, type LineageNeighbourJson, type LogAnswer, TASK_STATES, type TaskState, type TaskStatus, isNotStarted } from '../../../src/api/wire';
 import { stateClass, taskLook } from '../states';
 import { outputLink } from './output-link';
 
@@ -86,6 +86,7 @@ export class TaskPanel {
     const log = h('pre', { class: 'log', tabindex: '0', 'aria-label': 'Task log' });
     const follow = h('input', { type: 'checkbox', id: 'follow-log', checked: this.#follow, onchange: (e) => (this.#follow = (e.target as HTMLInputElement).checked) });
     const outputs = h('div', { class: 'outputs' });
+    const lineage = h('div', { class: 'lineage' }, h('p', { class: 'muted' }, 'Loading…'));
     const err = t.error;
     replace(this.el,
       h('header', {}, h('h2', {}, t.name), taskBadge(t.state, t.skipped)),
@@ -104,12 +105,13 @@ export class TaskPanel {
       err ? [h('h3', {}, 'Error'), h('div', { class: 'error-box', role: 'alert' },
         h('p', { class: 'error-message' }, err.code ? h('code', {}, err.code) : null, err.code ? ' ' : null, `${err.name ?? 'Error'}: ${err.message}`),
         err.stack ? h('pre', { class: 'stack', tabindex: '0', 'aria-label': 'Stack trace' }, err.stack) : null)] : null,
-      t.state === 'DONE' ? [h('h3', {}, 'Outputs'), outputs, invalidateControls(t)] : null,
+      t.state === 'DONE' ? [h('h3', {}, 'Outputs'), outputs, invalidateControls(t), h('h3', {}, 'Lineage'), lineage] : null,
       h('div', { class: 'log-head' }, h('h3', {}, 'Log'), t.state === 'RUNNING' ? h('label', { class: 'follow' }, follow, ' follow') : null),
       log,
     );
     this.#log = log;
     if (t.state === 'DONE') void this.#loadOutputs(t, outputs);
+    if (t.state === 'DONE') void this.#loadLineage(t, lineage);
     void this.#loadLog(t, log, scrollLog);
   }
 
@@ -182,6 +184,29 @@ export class TaskPanel {
     el.append(frag);
     while (el.childElementCount > MAX_LOG_LINES) el.firstElementChild?.remove();
     if (this.#follow && (atBottom || lines.length > 1)) el.scrollTop = el.scrollHeight;
+  }
+
+  /** What it was built from and what was built from it (any run), each marked stale or gone; those in this run's graph open on a click. */
+  async #loadLineage(t: TaskNode, el: HTMLElement): Promise<void> {
+    const item = (n: LineageNeighbourJson): HTMLElement => {
+      const label = n.task_id.split('/').slice(2).join('/');
+      const inGraph = this.graph.tasks.has(n.task_id);
+      const mark = !n.present ? ' (outputs gone)' : n.stale ? ` (stale: ${n.stale.join('; ')})` : '';
+      return h('li', { class: n.stale ? 'stale' : n.present ? '' : 'gone' },
+        inGraph ? h('button', { type: 'button', class: 'link', onclick: () => this.actions.selectTask(n.task_id) }, label) : h('code', {}, label),
+        n.built_at ? h('span', { class: 'muted' }, ` built ${time(Date.parse(n.built_at))}`) : null,
+        mark ? h('span', { class: n.stale ? 'stale-note' : 'muted' }, mark) : null);
+    };
+    const list = (title: string, items: LineageNeighbourJson[], none: string): (HTMLElement | null)[] =>
+      [h('h4', {}, title), items.length ? h('ul', { class: 'lineage-list' }, items.map(item)) : h('p', { class: 'muted' }, none)];
+    try {
+      const { data } = await api<LineageAnswer>(`/api/tasks/${t.id.split('/').map(encodeURIComponent).join('/')}/lineage`);
+      if (this.#task?.id !== t.id) return;
+      replace(el, data.lineage === null ? h('p', { class: 'muted' }, 'No lineage recorded (built before nectar recorded lineage).') : null,
+        list('Built from', data.built_from, 'nothing: it has no inputs'), list('Built into', data.built_into, 'nothing recorded yet'));
+    } catch (err) {
+      replace(el, h('p', { class: 'muted' }, `Could not load the lineage: ${(err as Error).message}`));
+    }
   }
 
   async #loadOutputs(t: TaskNode, el: HTMLElement): Promise<void> {
