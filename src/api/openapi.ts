@@ -70,7 +70,7 @@ export function openApi(rt: Runtime): Record<string, unknown> {
   paths['/api/tasks/{type}/{chain}/{task}/{hash}/log'] = get("A task's log lines: live while it runs in this server, else the stored log", { parameters: [{ name: 'format', in: 'query', schema: { enum: ['text'] } }] });
   paths['/api/tasks/{type}/{chain}/{task}/{hash}/invalidate'] = {
     post: {
-      summary: "Remove a task's outputs and, with downstream, those of every task recorded as built from them (409 while a run in flight has any of them)",
+      summary: "Remove a task's outputs and, with downstream, those of every task recorded as built from them (409 while a run in flight uses one of them)",
       parameters: [
         { name: 'downstream', in: 'query', schema: { type: 'boolean' } },
         { name: 'dry_run', in: 'query', schema: { type: 'boolean' }, description: 'list what would be removed, removing nothing' },

@@ -39,7 +39,7 @@ function planText(plan: readonly Invalidated[], done: boolean): string {
 /**
  * `nectar invalidate <task> [--param ...] [--downstream] [--yes]`: remove a task's outputs
  * (and, downstream, those of every task recorded as built from them); without `--yes` it only
- * lists what it would remove. Refused while a run in flight (as the run store knows) has any
+ * lists what it would remove. Refused while a run in flight (as the run store knows) uses one
  * of them.
  */
 export function invalidateCommand(program: Command, runtime: RuntimeFor, out: (s: string) => void): void {

@@ -3,6 +3,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { taskFolder } from '../core/binding';
 import { LINEAGE_FILE, type Lineage, classKeyOf, fingerprintOf, parseLineage } from '../core/lineage';
 import type { TargetStore } from '../core/target';
+import { inParallel } from '../core/parallel';
 import { FamilyIndex } from './lineage-family';
 
 const NO_UPSTREAM: Readonly<Record<string, string | null>> = Object.freeze({});
@@ -102,14 +103,7 @@ export async function readLineages(store: TargetStore, ids: readonly string[], i
     }
     return out;
   }
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < ids.length) {
-      const i = next++;
-      keep(i, await store.target(lineageKey(ids[i] as string)).readText().catch(() => undefined));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, ids.length) }, lane));
+  await inParallel(ids, PARALLEL, async (id, i) => keep(i, await store.target(lineageKey(id)).readText().catch(() => undefined)));
   return out;
 }
 

@@ -79,11 +79,6 @@ export class Freshness {
     return out;
   }
 
-  /** The lineage read for a task during this check (undefined: not reached; null: none). */
-  lineage(id: string): Lineage | null | undefined {
-    return this.#lineages.get(id);
-  }
-
   /** The ids of the tasks the family index cannot vouch for. */
   #unvouched(tasks: readonly AnyTask[]): string[] {
     const out: string[] = [];

@@ -1,5 +1,6 @@
 import { NectarError } from '../core/errors';
-import { parseLineage } from '../core/lineage';
+import { LINEAGE_FILE, type Lineage, parseLineage } from '../core/lineage';
+import { inParallel } from '../core/parallel';
 import type { TargetStore } from '../core/target';
 import { type AnyTask, optionsOf } from '../core/task';
 import type { DiscoveredTask } from '../discovery/registry';
@@ -51,28 +52,26 @@ export async function planGc(src: GcSource, o: { now: number; olderThanMs?: numb
   }
   const ids = [...folders.keys()].filter((id) => !o.keep?.has(id));
   const out: (Collectable | undefined)[] = new Array(ids.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < ids.length) {
-      const i = next++;
-      const id = ids[i] as string;
-      const keys = folders.get(id) ?? [];
-      const why = await reason(src, id, keys);
-      if (why === undefined) continue;
-      if (o.olderThanMs !== undefined) {
-        const lineage = keys.includes(`chains/${id}/lineage.json`) ? parseLineage((await readText(src.store, `chains/${id}/lineage.json`)) ?? '') : undefined;
-        const built = lineage ? Date.parse(lineage.builtAt) : NaN;
-        if (Number.isFinite(built) && o.now - built < o.olderThanMs) continue;
-      }
-      out[i] = { id, why, keys };
+  await inParallel(ids, PARALLEL, async (id, i) => {
+    const keys = folders.get(id) ?? [];
+    // Its lineage, read at most once, and only if a reason or the age needs it.
+    let lineage: Promise<Lineage | undefined> | undefined;
+    const lineageOf = (): Promise<Lineage | undefined> =>
+      (lineage ??= keys.includes(`chains/${id}/${LINEAGE_FILE}`) ? readText(src.store, `chains/${id}/${LINEAGE_FILE}`).then((t) => parseLineage(t ?? '')) : Promise.resolve(undefined));
+    const why = await reason(src, id, keys, lineageOf);
+    if (why === undefined) return;
+    if (o.olderThanMs !== undefined) {
+      const l = await lineageOf();
+      const built = l ? Date.parse(l.builtAt) : NaN;
+      if (Number.isFinite(built) && o.now - built < o.olderThanMs) return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, ids.length) }, lane));
+    out[i] = { id, why, keys };
+  });
   return out.filter((c): c is Collectable => c !== undefined);
 }
 
 /** Why nothing current produces this folder; undefined when something does (or nothing says). */
-async function reason(src: GcSource, id: string, keys: readonly string[]): Promise<string | undefined> {
+async function reason(src: GcSource, id: string, keys: readonly string[], lineageOf: () => Promise<Lineage | undefined>): Promise<string | undefined> {
   const [type, chain, name] = id.split('/');
   const found = src.resolve(`${type}/${chain}/${name}`);
   if (!found) return `no task ${type}/${chain}/${name} is discovered any more`;
@@ -93,7 +92,7 @@ async function reason(src: GcSource, id: string, keys: readonly string[]): Promi
   }
   if (today.id === id) return undefined;
   const version = optionsOf(found.cls).version ?? null;
-  const lineage = keys.includes(`chains/${id}/lineage.json`) ? parseLineage((await readText(src.store, `chains/${id}/lineage.json`)) ?? '') : undefined;
+  const lineage = await lineageOf();
   if (lineage && lineage.version !== version) return `an outdated version (${lineage.version ?? 'none'}; today ${version ?? 'none'})`;
   return `today the same parameters make ${today.id}${version !== null ? ` (version ${version})` : ''}`;
 }

@@ -25,9 +25,16 @@ export interface Invalidated {
  */
 export async function planInvalidation(store: TargetStore, ids: readonly string[], downstream: boolean): Promise<Invalidated[]> {
   const because = new Map<string, string | null>(ids.map((id) => [id, null]));
+  // Downstream, every key under the root is listed once: the lineages to read, and each task's files.
+  const byFolder = new Map<string, string[]>();
   if (downstream) {
-    const lineageKeys = (await store.list('chains')).filter((k) => k.endsWith(`/${LINEAGE_FILE}`));
-    const taskIds = lineageKeys.map((k) => k.slice('chains/'.length, -(LINEAGE_FILE.length + 1)));
+    for (const k of await store.list('chains')) {
+      const folder = k.slice(0, k.lastIndexOf('/'));
+      let keys = byFolder.get(folder);
+      if (!keys) byFolder.set(folder, (keys = []));
+      keys.push(k);
+    }
+    const taskIds = [...byFolder.entries()].filter(([, keys]) => keys.some((k) => k.endsWith(`/${LINEAGE_FILE}`))).map(([folder]) => folder.slice('chains/'.length));
     const lineages = await readLineages(store, taskIds);
     const dependants = new Map<string, string[]>();
     lineages.forEach((l, i) => {
@@ -50,7 +57,8 @@ export async function planInvalidation(store: TargetStore, ids: readonly string[
   }
   const out: Invalidated[] = [];
   for (const [id, why] of because) {
-    const keys = (await store.list(taskFolder(id))).filter((k) => !KEPT.has(k.slice(k.lastIndexOf('/') + 1)) && k.split('/').length === id.split('/').length + 2);
+    const listed = downstream ? (byFolder.get(taskFolder(id)) ?? []) : await store.list(taskFolder(id));
+    const keys = listed.filter((k) => !KEPT.has(k.slice(k.lastIndexOf('/') + 1)) && k.split('/').length === id.split('/').length + 2);
     if (keys.length > 0 || why === null) out.push({ id, because: why, keys });
   }
   return out;

@@ -34,22 +34,18 @@ export interface LineageView {
 export async function dependantsOf(store: TargetStore, id: string): Promise<string[]> {
   const key = classKeyOf(id);
   const families = new FamilyIndex(store);
-  let candidates: string[];
-  if (families.available) {
-    candidates = [];
-    const types = await store.list('chains');
-    const familyKeys = new Set<string>();
-    for (const k of types) {
-      const parts = k.split('/');
-      if (parts.length === 6 && parts[5] === LINEAGE_FILE) familyKeys.add(parts.slice(1, 4).join('/'));
-    }
-    for (const f of familyKeys) {
-      if (!(families.inputsOf(f) ?? [{ classKey: key }]).some((i) => i.classKey === key)) continue;
-      for (const k of types) if (k.startsWith(`chains/${f}/`) && k.endsWith(`/${LINEAGE_FILE}`) && k.split('/').length === 6) candidates.push(k.slice('chains/'.length, -(LINEAGE_FILE.length + 1)));
-    }
-  } else {
-    candidates = (await store.list('chains')).filter((k) => k.endsWith(`/${LINEAGE_FILE}`)).map((k) => k.slice('chains/'.length, -(LINEAGE_FILE.length + 1)));
+  // Task ids with a lineage, by family: `chains/<type>/<chain>/<Task>/<hash>/lineage.json`.
+  const byFamily = new Map<string, string[]>();
+  for (const k of await store.list('chains')) {
+    const parts = k.split('/');
+    if (parts.length !== 6 || parts[5] !== LINEAGE_FILE) continue;
+    const family = parts.slice(1, 4).join('/');
+    let ids = byFamily.get(family);
+    if (!ids) byFamily.set(family, (ids = []));
+    ids.push(`${family}/${parts[4]}`);
   }
+  const builtFrom = (family: string): boolean => !families.available || (families.inputsOf(family)?.some((i) => i.classKey === key) ?? true);
+  const candidates = [...byFamily].filter(([family]) => builtFrom(family)).flatMap(([, ids]) => ids);
   const lineages = await readLineages(store, candidates);
   return candidates.filter((_, i) => lineages[i]?.inputs.some((input) => input.id === id) === true);
 }
@@ -58,15 +54,12 @@ export async function dependantsOf(store: TargetStore, id: string): Promise<stri
 export async function lineageView(store: TargetStore, freshness: Freshness, id: string): Promise<LineageView> {
   const [lineage] = await readLineages(store, [id]);
   const into = await dependantsOf(store, id);
-  const fromIds = lineage?.inputs.map((i) => i.id) ?? [];
-  const all = [id, ...fromIds, ...into];
-  const read = await readLineages(store, all);
-  const present = all.filter((_, i) => read[i] !== undefined);
-  const stale = await freshness.staleByIds(present);
+  const near = [...new Set([...(lineage?.inputs.map((i) => i.id) ?? []), ...into])];
+  const read = new Map<string, Lineage | undefined>([[id, lineage], ...(await readLineages(store, near)).map((l, i): [string, Lineage | undefined] => [near[i] as string, l])]);
+  const stale = await freshness.staleByIds([...read].filter(([, l]) => l !== undefined).map(([nid]) => nid));
   const neighbour = (nid: string, builtAt: string | null): LineageNeighbour => {
-    const l = read[all.indexOf(nid)];
     const why = stale.get(nid);
-    return { id: nid, builtAt, present: l !== undefined, ...(why ? { stale: why } : {}) };
+    return { id: nid, builtAt, present: read.get(nid) !== undefined, ...(why ? { stale: why } : {}) };
   };
   const own = stale.get(id);
   return {
@@ -74,6 +67,6 @@ export async function lineageView(store: TargetStore, freshness: Freshness, id: 
     lineage: lineage ?? null,
     ...(own ? { stale: own } : {}),
     builtFrom: (lineage?.inputs ?? []).map((i) => neighbour(i.id, i.builtAt)),
-    builtInto: into.map((d) => neighbour(d, read[all.indexOf(d)]?.builtAt ?? null)),
+    builtInto: into.map((d) => neighbour(d, read.get(d)?.builtAt ?? null)),
   };
 }

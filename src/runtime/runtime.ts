@@ -13,7 +13,7 @@ import type { BullMQExecutor } from '../distributed/executor';
 import type { Supervisor, SupervisorOptions } from '../distributed/supervisor';
 import type { NectarWorker, WorkerOptions } from '../distributed/worker';
 import type { DiscoveredTask, Registry } from '../discovery/registry';
-import { type RunResult, Scheduler, stalePolicyOf } from '../scheduler/scheduler';
+import { type RunResult, Scheduler, stalePolicyOf, withFreshness } from '../scheduler/scheduler';
 import { SharedExecutions } from '../scheduler/shared';
 import type { RunStore } from '../store/types';
 import { type ComposeOptions, type Composition, type Stoppable, compose } from './compose';
@@ -227,13 +227,8 @@ export class Runtime {
     // A plan reads every lineage upstream: it is the tool for asking why.
     const freshness = this.freshness({ exact: true });
     const stale = new Map<string, readonly string[]>();
-    const dag = new Dag(async (tasks) => {
-      const done = await checkComplete(tasks, this.store);
-      const found = await freshness.stale(tasks.filter((_, i) => done[i]));
-      for (const [id, why] of found) stale.set(id, why);
-      // A stale task to rebuild is expanded as a run would: what it needs is planned too.
-      return tasks.map((t, i) => (done[i] ?? false) && (!found.has(t.id) || stalePolicyOf(t, o.stale) !== 'rebuild'));
-    });
+    // A stale task to rebuild is expanded as a run would: what it needs is planned too.
+    const dag = new Dag(withFreshness((tasks) => checkComplete(tasks, this.store), freshness, o.stale, stale));
     await dag.expand([root], true);
     return dag.topoOrder().map((id): PlanEntry => {
       const t = dag.node(id).task;

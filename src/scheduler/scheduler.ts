@@ -13,7 +13,7 @@ import { TaskRecords } from './records';
 import { runResult } from './result';
 import { Slots } from './slots';
 import type { AttemptHooks } from './shared';
-import type { RunResult, SchedulerOptions, TaskRecord } from './types';
+import type { FreshnessHook, RunResult, SchedulerOptions, TaskRecord } from './types';
 import type { TargetStore } from '../core/target';
 
 export type { RunResult, SchedulerOptions, TaskRecord } from './types';
@@ -36,10 +36,10 @@ export function stalePolicyOf(task: AnyTask, run: StalePolicy | undefined): Stal
 
 /**
  * Completeness with freshness: complete tasks that are stale are noted in `stale`, and those
- * to rebuild count as incomplete (so the DAG expands them and they run).
+ * to rebuild (by their class's policy, else `policy`) count as incomplete, so the DAG expands
+ * them and they run. What a run and `nectar plan` both resolve the DAG with.
  */
-function withFreshness(check: CompletenessCheck, o: SchedulerOptions, stale: Map<string, readonly string[]>): CompletenessCheck {
-  const { freshness } = o;
+export function withFreshness(check: CompletenessCheck, freshness: FreshnessHook | undefined, policy: StalePolicy | undefined, stale: Map<string, readonly string[]>): CompletenessCheck {
   if (!freshness) return check;
   return async (tasks) => {
     const done = await check(tasks);
@@ -51,7 +51,7 @@ function withFreshness(check: CompletenessCheck, o: SchedulerOptions, stale: Map
       const why = found.get(t.id);
       if (!why) return done[i] ?? false;
       stale.set(t.id, why);
-      return stalePolicyOf(t, o.stale) !== 'rebuild';
+      return stalePolicyOf(t, policy) !== 'rebuild';
     });
   };
 }
@@ -86,7 +86,7 @@ export class Scheduler {
     this.#o = o;
     this.#records = new TaskRecords(o.events, o.runId);
     this.#slots = new Slots(Math.max(1, o.workers ?? 8), o.resources ?? {});
-    this.dag = new Dag(withFreshness(completeness(o.store, o.knownIncomplete), o, this.#stale));
+    this.dag = new Dag(withFreshness(completeness(o.store, o.knownIncomplete), o.freshness, o.stale, this.#stale));
     this.#dynamic = new DynamicRequirements({
       dag: this.dag,
       slots: this.#slots,

@@ -1,4 +1,5 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { inParallel } from '../core/parallel';
 import { assertSafeKey } from '../core/target';
 
 /** True for the SDK's "no such key/bucket" answers. */
@@ -20,15 +21,6 @@ export async function headExists(client: S3Client, bucket: string, key: string):
 
 /** Keys per listed range: with a task's three files, about one 1,000-key page. */
 const LIST_CHUNK = 300;
-
-/** Run `fn` over `items`, at most `limit` at once. */
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** `chains/<type>/<chain>/<Task>/`: the prefix that one listing covers for a whole task family. */
 function familyOf(key: string): string {

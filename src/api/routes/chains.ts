@@ -33,14 +33,20 @@ function paramsOf(req: Request): Record<string, unknown> {
  */
 function waitOf(req: Request, found: DiscoveredTask, params: Record<string, unknown>, max: number): number | undefined {
   let wait = preferWait(req.get('prefer'));
-  const taskHasWait = Object.prototype.hasOwnProperty.call(found.cls.paramSchema, 'wait');
-  if (!taskHasWait && params['wait'] !== undefined) {
-    const raw = params['wait'];
-    delete params['wait'];
+  const raw = takeOption(found, params, 'wait');
+  if (raw !== undefined) {
     if (typeof raw !== 'string' || !/^\d+$/.test(raw)) fail('BAD_REQUEST', `'wait' must be a whole number of seconds, got ${JSON.stringify(raw)}`, { param: 'wait' });
     wait ??= Number(raw);
   }
   return wait === undefined ? undefined : Math.min(wait, max);
+}
+
+/** A run option given among the parameters (`?wait`, `?stale`), taken out of them; left alone when the task has a parameter of that name. */
+function takeOption(found: DiscoveredTask, params: Record<string, unknown>, name: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(found.cls.paramSchema, name)) return undefined;
+  const raw = params[name];
+  delete params[name];
+  return raw;
 }
 
 /**
@@ -48,9 +54,8 @@ function waitOf(req: Request, found: DiscoveredTask, params: Record<string, unkn
  * task has a parameter of that name). Undefined: the default (`rebuild`).
  */
 function staleOf(found: DiscoveredTask, params: Record<string, unknown>): StalePolicy | undefined {
-  if (Object.prototype.hasOwnProperty.call(found.cls.paramSchema, 'stale') || params['stale'] === undefined) return undefined;
-  const raw = params['stale'];
-  delete params['stale'];
+  const raw = takeOption(found, params, 'stale');
+  if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !(STALE_POLICIES as readonly string[]).includes(raw)) {
     fail('BAD_REQUEST', `'stale' must be one of ${STALE_POLICIES.join(', ')}, got ${JSON.stringify(raw)}`, { param: 'stale' });
   }
