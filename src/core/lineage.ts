@@ -1,7 +1,10 @@
-import { hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 /** The reserved file beside a task's outputs that says what they were built from. */
 export const LINEAGE_FILE = 'lineage.json';
+
+/** Inputs taken at a time where a large lineage is hashed or written. */
+const SLICE = 1000;
 
 /** One task an output was built from, as it was when the build read it. */
 export interface LineageInput {
@@ -44,13 +47,40 @@ export function classKeyOf(taskId: string): string {
 }
 
 /**
- * md5 of the canonical JSON of `{ id, inputs, version }`, `inputs` the sorted `<id>:<fingerprint>`
- * of each input (`-` for none). Written out by hand (keys in canonical order) rather than
- * through `canonicalJson`: a 100,000-input root and each of its leaves take one of these.
+ * A build's fingerprint. Built from no inputs, it is the hash in its id: that is already the
+ * md5 of its parameters and its `version`, so nothing new needs hashing (a 100,000-leaf
+ * fan-in's root takes one per leaf). Built from inputs, it is the md5 of its id and version
+ * (JSON, a line each) and then a line `<fingerprint> <id>` per input (`-` for no fingerprint)
+ * in the order the build read them (`requires()`, then each `ctx.require()`): a task that
+ * reads the same inputs in another order may well make something else of them. (Not sorting
+ * also saves a quarter of a second at 100,000 inputs.)
  */
 export function fingerprintOf(id: string, version: string | null, inputs: readonly Pick<LineageInput, 'id' | 'fingerprint'>[]): string {
-  const parts = inputs.length === 0 ? '[]' : JSON.stringify(inputs.map((i) => `${i.id}:${i.fingerprint ?? '-'}`).sort());
-  return hash('md5', `{"id":${JSON.stringify(id)},"inputs":${parts},"version":${JSON.stringify(version)}}`, 'hex');
+  if (inputs.length === 0) return id.slice(id.lastIndexOf('/') + 1);
+  const md5 = createHash('md5').update(`${JSON.stringify(id)}\n${JSON.stringify(version)}`);
+  // Hashed a slice of lines at a time: a 100,000-input root never holds all its lines at once.
+  for (let start = 0; start < inputs.length; start += SLICE) {
+    let text = '';
+    for (const i of inputs.slice(start, start + SLICE)) text += `\n${i.fingerprint ?? '-'} ${i.id}`;
+    md5.update(text);
+  }
+  return md5.digest('hex');
+}
+
+/**
+ * A lineage's JSON text (with a final newline) in pieces of {@link SLICE} inputs: what a
+ * 100,000-input root writes without first making one 12 MB string and then a buffer of it.
+ * Equal, joined, to `JSON.stringify(l)` and a newline.
+ */
+export function* lineageText(l: Lineage): Generator<string> {
+  const head = JSON.stringify({ ...l, inputs: [] });
+  // `inputs` is the last key: the head ends with `[]}`.
+  yield head.slice(0, -2);
+  for (let start = 0; start < l.inputs.length; start += SLICE) {
+    const part = JSON.stringify(l.inputs.slice(start, start + SLICE));
+    yield `${start === 0 ? '' : ','}${part.slice(1, -1)}`;
+  }
+  yield ']}\n';
 }
 
 /** The lineage of a build, its fingerprint and upstream classes derived from its inputs' (`upstreamOf` an input: that input's own upstream, if known). */

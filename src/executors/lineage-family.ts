@@ -63,12 +63,45 @@ export function markBuilt(store: TargetStore, l: Lineage): void {
       }
       known.add(marker);
     }
-    const t = (Date.now() + 1) / 1000;
-    utimesSync(family, t, t);
+    touchLater(family);
   } catch {
     // The family index is an accelerator: without it freshness is found by reading lineage.
   }
 }
+
+/** Family folders whose mtime is to move at the end of this turn of the event loop. */
+const pending = new Set<string>();
+
+/** Move every pending family's mtime to now (rounded up: never older than a build that ended before it). */
+function flushTouches(): void {
+  const t = (Date.now() + 1) / 1000;
+  for (const family of pending) {
+    try {
+      utimesSync(family, t, t);
+    } catch {
+      // Gone (invalidated, collected): no instance there to be stale against.
+    }
+  }
+  pending.clear();
+}
+
+/**
+ * A family's mtime moves once per turn of the event loop, however many of its instances
+ * finished in it (a fan-in's leaves end by the dozen), and before the process exits. Moving it
+ * later than the build ended is safe: a dependant's lineage written in between then looks older
+ * than the family, so its freshness is read rather than vouched for.
+ */
+function touchLater(family: string): void {
+  if (pending.size === 0) {
+    setImmediate(flushTouches);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', flushTouches);
+    }
+  }
+  pending.add(family);
+}
+let exitHooked = false;
 
 /** The family folder moved to now: after its instances' outputs were removed (invalidation). */
 export function touchFamily(store: TargetStore, classKey: string): void {

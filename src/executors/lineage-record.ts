@@ -5,6 +5,11 @@ import { type AnyTask, taskOptions } from '../core/task';
 import { markBuilt } from './lineage-family';
 import { type LineageSummary, lineageSummaries, writeLineage } from './lineage-store';
 
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 /**
  * The lineage of one attempt's build: written before `run()` from the static requirements,
  * and again after each `ctx.require()` with the dynamic ones added, so that no output of the
@@ -12,8 +17,9 @@ import { type LineageSummary, lineageSummaries, writeLineage } from './lineage-s
  */
 export class LineageRecord {
   readonly #inputs: LineageInput[] = [];
-  readonly #upstream = new Map<string, LineageSummary['upstream']>();
-  readonly #seen = new Set<string>();
+  // Made when there is an input: most builds (a fan-in's leaves) have none.
+  #upstream: Map<string, LineageSummary['upstream']> | undefined;
+  #seen: Set<string> | undefined;
   readonly #builtAt = new Date().toISOString();
   #last: Lineage | undefined;
 
@@ -31,21 +37,24 @@ export class LineageRecord {
   /** Inputs asked for while running (`ctx.require()`), then the file written again. */
   async add(tasks: readonly AnyTask[], dynamic: boolean): Promise<void> {
     const fresh: AnyTask[] = [];
+    const seen = tasks.length > 0 ? (this.#seen ??= new Set()) : undefined;
     for (const t of tasks) {
-      if (this.#seen.has(t.id)) continue;
-      this.#seen.add(t.id);
+      if (seen?.has(t.id)) continue;
+      seen?.add(t.id);
       fresh.push(t);
     }
     if (dynamic && fresh.length === 0) return;
-    const sums = fresh.length > 0 ? await lineageSummaries(this.store, fresh.map((t) => ({ id: t.id, version: taskOptions(t).version ?? null })), this.runId) : [];
+    const versions = fresh.map((t) => taskOptions(t).version ?? null);
+    const sums = fresh.length > 0 ? await lineageSummaries(this.store, fresh.map((t, i) => ({ id: t.id, version: versions[i] ?? null })), this.runId) : [];
     fresh.forEach((t, i) => {
       const s = sums[i];
-      const input: LineageInput = { id: t.id, version: taskOptions(t).version ?? null, fingerprint: s?.fingerprint ?? null, builtAt: s?.builtAt ?? null };
+      const input: LineageInput = { id: t.id, version: versions[i] ?? null, fingerprint: s?.fingerprint ?? null, builtAt: s?.builtAt ?? null };
       this.#inputs.push(dynamic ? { ...input, dynamic: true } : input);
-      if (s) this.#upstream.set(t.id, s.upstream);
+      // Most inputs (a fan-in's leaves) were built from nothing: nothing to remember of them.
+      if (s && !isEmpty(s.upstream)) (this.#upstream ??= new Map()).set(t.id, s.upstream);
     });
     const task = this.task;
-    this.#last = makeLineage({ id: task.id, version: taskOptions(task).version ?? null, runId: this.runId, builtAt: this.#builtAt, inputs: this.#inputs, upstreamOf: (i) => this.#upstream.get(i.id) });
+    this.#last = makeLineage({ id: task.id, version: taskOptions(task).version ?? null, runId: this.runId, builtAt: this.#builtAt, inputs: this.#inputs, upstreamOf: (i) => this.#upstream?.get(i.id) });
     await writeLineage(this.store, this.#last);
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { taskFolder } from '../core/binding';
-import { LINEAGE_FILE, type Lineage, classKeyOf, fingerprintOf, parseLineage } from '../core/lineage';
+import { LINEAGE_FILE, type Lineage, classKeyOf, fingerprintOf, lineageText, parseLineage } from '../core/lineage';
 import type { TargetStore } from '../core/target';
 import { inParallel } from '../core/parallel';
 import { FamilyIndex } from './lineage-family';
@@ -24,6 +24,8 @@ const SLICE = 1000;
 const PARALLEL = 64;
 /** Summaries kept per store: the lineages of recent builds, so a dependant built here reads no file. */
 const CACHE_LIMIT = 200_000;
+/** Inputs from which a lineage is written in pieces rather than as one string. */
+const BIG_LINEAGE = 2000;
 
 export function lineageKey(taskId: string): string {
   return `${taskFolder(taskId)}/${LINEAGE_FILE}`;
@@ -72,7 +74,9 @@ function cacheOf(store: TargetStore): SummaryCache {
 
 /** Write a task's lineage (atomically, as every target write) and remember it. */
 export async function writeLineage(store: TargetStore, l: Lineage): Promise<void> {
-  await store.target(lineageKey(l.id)).write(`${JSON.stringify(l)}\n`);
+  const target = store.target(lineageKey(l.id));
+  if (l.inputs.length > BIG_LINEAGE) await target.writeFrom(lineageText(l));
+  else await target.write(`${JSON.stringify(l)}\n`);
   cacheOf(store).put(l);
 }
 
@@ -116,10 +120,14 @@ export async function readLineages(store: TargetStore, ids: readonly string[], i
 export async function lineageSummaries(store: TargetStore, inputs: readonly { id: string; version: string | null }[], runId: string): Promise<(LineageSummary | undefined)[]> {
   const cache = caches.get(store);
   const families = new FamilyIndex(store);
+  let lastKey = '';
   const out = inputs.map(({ id, version }): LineageSummary | undefined => {
     const s = cache?.get(id);
     if (s && s.runId === runId) return s;
-    if (families.available && families.inputsOf(classKeyOf(id))?.length === 0) return { fingerprint: fingerprintOf(id, version, []), builtAt: null, upstream: NO_UPSTREAM, runId };
+    if (!families.available) return undefined;
+    // Inputs of one class come in runs: its key is sliced once per run, not once per input.
+    if (!(id.startsWith(lastKey) && id.lastIndexOf('/') === lastKey.length)) lastKey = classKeyOf(id);
+    if (families.inputsOf(lastKey)?.length === 0) return { fingerprint: fingerprintOf(id, version, []), builtAt: null, upstream: NO_UPSTREAM, runId };
     return undefined;
   });
   const ids = inputs.map((i) => i.id);
