@@ -59,6 +59,9 @@ export interface ParamSchema {
   description?: string;
   minimum?: number;
   maximum?: number;
+  /** A date's limits (`YYYY-MM-DD`). */
+  formatMinimum?: string;
+  formatMaximum?: string;
   pattern?: string;
 }
 

@@ -251,7 +251,8 @@ export function normalizeParams(schema: ParamSchema, raw: { readonly [k: string]
 export function paramsJsonSchema(schema: ParamSchema): JsonSchema {
   const properties: JsonSchema = {};
   const required: string[] = [];
-  for (const name of Object.keys(schema).sort()) {
+  // In declaration order: forms and docs show parameters as the chain author ordered them.
+  for (const name of Object.keys(schema)) {
     const param = schema[name];
     if (!param) continue;
     properties[name] = param.schema();

@@ -74,12 +74,40 @@ function q(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-/** Graphviz DOT: a box per task (class name and the start of its hash), tooltip `Name(k=v, ...)`. */
-export function toDot(g: TaskGraph): string {
+/** How a run's task ended (or stands), for a DOT picture that is a record of the run. */
+export interface DotState {
+  readonly state: string;
+  readonly skipped?: boolean;
+  readonly durationMs?: number;
+}
+
+/** Fill colours by state, as the UI draws them. */
+const FILL: Readonly<Record<string, string>> = {
+  PENDING: '#f8f9fa',
+  QUEUED: '#fff9db',
+  RUNNING: '#fff3bf',
+  DONE: '#d3f9d8',
+  FAILED: '#ffe3e3',
+  UPSTREAM_FAILED: '#fff0f6',
+  CANCELLED: '#e9ecef',
+};
+
+function stateLine(s: DotState): string {
+  const dur = s.durationMs === undefined ? '' : ` in ${s.durationMs < 1000 ? `${s.durationMs} ms` : `${(s.durationMs / 1000).toFixed(1)} s`}`;
+  return `${s.state}${s.skipped ? ' (already complete)' : dur}`;
+}
+
+/**
+ * Graphviz DOT: a box per task (class name and the start of its hash), tooltip `Name(k=v, ...)`;
+ * with `states` (a run's), each box also says its state (and duration) and is filled by it.
+ */
+export function toDot(g: TaskGraph, states?: ReadonlyMap<string, DotState>): string {
   const lines = ['digraph nectar {', '  rankdir=TB;', '  node [shape=box, style="rounded,filled", fillcolor="#fff8e1", fontname="Helvetica"];'];
   for (const n of g.nodes) {
-    const label = `${n.task}\\n${n.id.split('/').pop()?.slice(0, 8) ?? ''}`;
-    lines.push(`  ${q(n.id)} [label="${label}", tooltip=${q(describeTask(n.task, n.params))}];`);
+    const st = states?.get(n.id);
+    const label = `${n.task}\\n${n.id.split('/').pop()?.slice(0, 8) ?? ''}${st ? `\\n${stateLine(st)}` : ''}`;
+    const look = st ? `, fillcolor=${q(FILL[st.state] ?? '#ffffff')}, nectar_state=${q(st.state)}` : '';
+    lines.push(`  ${q(n.id)} [label="${label}", tooltip=${q(describeTask(n.task, n.params))}${look}];`);
   }
   for (const e of g.edges) lines.push(`  ${q(e.from)} -> ${q(e.to)};`);
   lines.push('}');

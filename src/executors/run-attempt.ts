@@ -74,7 +74,10 @@ export async function runAttemptHere(a: TaskAttempt, here: AttemptHere): Promise
     log.write('info', `${task} done`, { ms: Math.round(performance.now() - started) });
   } catch (err) {
     const e = serializeError(err);
-    log.write('error', `${task} failed: ${e.message}`, { ms: Math.round(performance.now() - started), err: { type: e.name, message: e.message, stack: e.stack } });
+    const ms = Math.round(performance.now() - started);
+    // A cancel is someone's decision, not a crash: said as such, without nectar's own stack.
+    if (e.code === 'CANCELLED') log.write('warn', `${task} cancelled: ${e.message}`, { ms });
+    else log.write('error', `${task} failed: ${e.message}`, { ms, err: { type: e.name, message: e.message, stack: e.stack } });
     await deleteOutputs(task, store);
     throw err;
   } finally {

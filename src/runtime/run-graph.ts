@@ -1,5 +1,5 @@
 import type { AnyTask } from '../core/task';
-import { type TaskGraph, dagGraph, taskGraph } from '../dag/render';
+import { type DotState, type TaskGraph, dagGraph, taskGraph } from '../dag/render';
 import type { RunRow, TaskRow } from '../store/types';
 import type { Runtime } from './runtime';
 
@@ -15,3 +15,8 @@ export async function rootGraph(rt: Runtime, root: AnyTask): Promise<TaskGraph> 
 
 /** A graph as Graphviz DOT. */
 export { toDot as graphDot } from '../dag/render';
+
+/** Each task's state in a recorded run, for its DOT picture. */
+export function runStates(tasks: readonly TaskRow[]): Map<string, DotState> {
+  return new Map(tasks.map((t) => [t.taskId, { state: t.state, skipped: t.skipped, ...(t.startedAt !== undefined && t.endedAt !== undefined ? { durationMs: t.endedAt - t.startedAt } : {}) }]));
+}

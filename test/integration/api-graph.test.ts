@@ -42,12 +42,15 @@ describe('GET /api/runs/:id/graph', () => {
     runId = await topDayRun();
   });
 
-  it('answers the same DOT as `nectar graph --format dot`', async () => {
+  it('answers the DOT of `nectar graph --format dot`, each task with its state in the run', async () => {
     const res = await fetch(`${base}/api/runs/${runId}/graph?format=dot`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/vnd.graphviz; charset=utf-8');
     const dot = await res.text();
-    expect(dot).toBe(cliGraph('dot'));
+    // A record of the run: every box says how its task ended, and is filled by it.
+    expect(dot.match(/nectar_state="DONE"/g)).toHaveLength(3);
+    expect(dot).toMatch(/label="TopDayTask\\n[0-9a-f]{8}\\nDONE in \d/);
+    expect(dot.replace(/\\n(DONE|FAILED|CANCELLED|UPSTREAM_FAILED)[^"]*"/g, '"').replace(/, fillcolor="[^"]*", nectar_state="[^"]*"/g, '')).toBe(cliGraph('dot'));
     expect(dot).toContain('tooltip="TopDayTask(count=500, seed=7)"');
     expect(dot.match(/ -> /g)).toHaveLength(2);
   });

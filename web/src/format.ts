@@ -60,7 +60,21 @@ export function paramsLine(params: Record<string, unknown>): string {
     .join(', ');
 }
 
-/** A pino JSON log line as `12:00:01.234 INFO message {fields}`. Lines that are not JSON stay as they are. */
+/** `14:03:07.042`: a time of day in the reader's zone, to the millisecond (as log lines show it). */
+export function clockTime(d: Date): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** Which zone the UI's times are in: `Europe/Paris, UTC+01:00` (every time shown is the reader's local time). */
+export function zoneNote(at = new Date()): string {
+  const off = -at.getTimezoneOffset();
+  const sign = off < 0 ? '−' : '+';
+  const a = Math.abs(off);
+  return `${localZone()}, UTC${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/** A pino JSON log line as `12:00:01.234 INFO message {fields}`, its time in the reader's zone. Lines that are not JSON stay as they are. */
 export function logLine(raw: string): { text: string; level: string } {
   let o: Record<string, unknown>;
   try {
@@ -70,7 +84,8 @@ export function logLine(raw: string): { text: string; level: string } {
   }
   const levels: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
   const level = typeof o['level'] === 'number' ? (levels[o['level']] ?? 'info') : String(o['level'] ?? 'info');
-  const t = typeof o['time'] === 'string' ? o['time'].slice(11, 23) : typeof o['time'] === 'number' ? new Date(o['time']).toISOString().slice(11, 23) : '';
+  const at = typeof o['time'] === 'string' || typeof o['time'] === 'number' ? new Date(o['time']) : null;
+  const t = at && Number.isFinite(at.getTime()) ? clockTime(at) : '';
   const rest = { ...o };
   for (const k of ['level', 'time', 'msg', 'task', 'attempt', 'pid', 'hostname']) delete rest[k];
   const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';

@@ -46,9 +46,16 @@ function route(): void {
     leave = partitionsView(app, new URLSearchParams(q));
   } else {
     document.title = 'Chains · nectar';
-    void catalogueView(app, parts[0] === 'chains' && parts.length >= 4 ? parts.slice(1, 4).join('/') : null);
+    // `#/chains/<type>/<chain>/<Task>`, or `#/chains/<type>/<Task>` as the CLI names a task.
+    void catalogueView(app, parts[0] === 'chains' && parts.length >= 3 ? parts.slice(1, 4).join('/') : null);
   }
 }
+
+// The skip link moves focus to the view; its href would otherwise be taken for a route.
+document.querySelector('.skip-link')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  app.focus();
+});
 
 window.addEventListener('hashchange', route);
 route();

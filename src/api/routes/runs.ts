@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { RUN_STATES, type RunState } from '../../core/states';
 import type { NectarEventMap, NectarEventName } from '../../core/events';
-import { graphDot, runGraph } from '../../runtime/run-graph';
+import { graphDot, runGraph, runStates } from '../../runtime/run-graph';
 import { cancelAndSettle, findRun, listRuns } from '../../runtime/run-queries';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
@@ -62,7 +62,7 @@ export function runsRouter(rt: Runtime, runs: RunManager): Router {
       if (format !== 'json' && format !== 'dot') fail('BAD_REQUEST', `'format' must be json or dot, got ${JSON.stringify(format)}`, { param: 'format' });
       const { run, tasks } = await load(req);
       const graph = runGraph(run, tasks);
-      if (format === 'dot') res.type('text/vnd.graphviz; charset=utf-8').send(graphDot(graph));
+      if (format === 'dot') res.type('text/vnd.graphviz; charset=utf-8').send(graphDot(graph, runStates(tasks)));
       else send<Graph>(res, 200, graph);
     })
     .all(methodNotAllowed(['GET']));

@@ -65,10 +65,6 @@ function paramsText(params: Record<string, unknown>): string {
     .join(' ');
 }
 
-function paramsSummary(params: Record<string, unknown>): string {
-  const s = paramsText(params);
-  return s.length > 30 ? `${s.slice(0, 29)}…` : s;
-}
 
 /**
  * The tasks of one run and how they are shown. `structure` counts changes of nodes and edges
@@ -196,7 +192,7 @@ export class RunGraph {
   }
 
   taskNode(t: TaskNode): VisNode {
-    return { key: t.id, kind: 'task', label: t.name, sub: paramsSummary(t.params), state: t.state, task: t };
+    return { key: t.id, kind: 'task', label: t.name, sub: paramsText(t.params), state: t.state, task: t };
   }
 
   familyNode(family: string, ids: string[]): VisNode {

@@ -1,71 +1,9 @@
 import { esc } from '../dom';
-import { TASK_STATES } from '../../../src/api/wire';
-import { stateClass, taskLook } from '../states';
-import type { LayoutResult, Point } from './layout';
+import { stateClass } from '../states';
+import type { LayoutResult } from './layout';
 import type { VisGraph, VisNode } from './model';
+import { ariaLabel, nodeInner, pathOf } from './node-markup';
 
-export const TASK_W = 200;
-export const TASK_H = 46;
-export const FAMILY_W = 212;
-export const FAMILY_H = 62;
-
-export function sizeOf(n: VisNode): { width: number; height: number } {
-  return n.kind === 'family' ? { width: FAMILY_W, height: FAMILY_H } : { width: TASK_W, height: TASK_H };
-}
-
-function countsLine(n: VisNode): string {
-  if (!n.counts) return n.sub;
-  return TASK_STATES.filter((s) => (n.counts?.[s] ?? 0) > 0)
-    .map((s) => `${taskLook(s).symbol} ${n.counts?.[s] ?? 0}`)
-    .join('  ');
-}
-
-function ariaLabel(n: VisNode): string {
-  if (n.kind === 'family') {
-    const parts = TASK_STATES.filter((s) => (n.counts?.[s] ?? 0) > 0).map((s) => `${n.counts?.[s] ?? 0} ${taskLook(s).label}`);
-    return `${n.label} (collapsed family): ${parts.join(', ')}`;
-  }
-  return `${n.label} ${n.sub}: ${taskLook(n.state).label}${n.task?.stale ? ', was stale' : ''}`;
-}
-
-/** The stacked bar of a family: one segment per state, width by count. */
-function familyBar(n: VisNode, w: number): string {
-  const total = n.size ?? 1;
-  let x = -w / 2 + 10;
-  const inner = w - 20;
-  let out = '';
-  for (const s of TASK_STATES) {
-    const c = n.counts?.[s] ?? 0;
-    if (!c) continue;
-    const sw = (inner * c) / total;
-    out += `<rect class="seg ${stateClass(s)}" x="${x.toFixed(1)}" y="${FAMILY_H / 2 - 12}" width="${sw.toFixed(1)}" height="6"/>`;
-    x += sw;
-  }
-  return out;
-}
-
-function nodeInner(n: VisNode): string {
-  const { width: w, height: hh } = sizeOf(n);
-  const sym = taskLook(n.state).symbol;
-  const skipped = (n.task?.skipped && n.state === 'DONE' ? ' skipped' : '') + (n.task?.stale ? ' stale' : '');
-  if (n.kind === 'family') {
-    return `<rect class="box" x="${-w / 2}" y="${-hh / 2}" width="${w}" height="${hh}" rx="8"/>` +
-      `<rect class="box stack" x="${-w / 2 + 4}" y="${-hh / 2 - 4}" width="${w}" height="${hh}" rx="8"/>` +
-      `<text class="sym" x="${-w / 2 + 12}" y="-8">${sym}</text>` +
-      `<text class="name" x="${-w / 2 + 30}" y="-8">${esc(n.label)}</text>` +
-      `<text class="sub counts" x="${-w / 2 + 12}" y="11">${esc(countsLine(n))}</text>` + familyBar(n, w);
-  }
-  return `<rect class="box${skipped}" x="${-w / 2}" y="${-hh / 2}" width="${w}" height="${hh}" rx="6"/>` +
-    `<text class="sym" x="${-w / 2 + 10}" y="-3">${sym}</text>` +
-    (n.task?.stale ? `<text class="stale-mark" x="${w / 2 - 6}" y="${-hh / 2 - 3}" text-anchor="end">stale</text>` : '') +
-    `<text class="name" x="${-w / 2 + 28}" y="-3">${esc(n.label.length > 22 ? `${n.label.slice(0, 21)}…` : n.label)}</text>` +
-    `<text class="sub" x="${-w / 2 + 28}" y="13">${esc(n.sub)}</text>`;
-}
-
-function pathOf(points: Point[]): string {
-  if (points.length === 0) return '';
-  return `M${points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('L')}`;
-}
 
 /**
  * The DAG as one SVG, drawn from a string in one go (5,000 nodes paint in well under a second
@@ -82,6 +20,8 @@ export class GraphView {
   #tx = 0;
   #ty = 0;
   #selected: string | null = null;
+  /** Expanded families' drawn members, in order. */
+  #members = new Map<string, string[]>();
 
   constructor(
     readonly host: HTMLElement,
@@ -91,6 +31,25 @@ export class GraphView {
     this.svg = host.querySelector('svg') as SVGSVGElement;
     this.#viewport = this.svg.querySelector('.viewport') as SVGGElement;
     this.#wire();
+  }
+
+  /** The members drawn of the family of a task node, in order, when it has more than one. */
+  #familyOf(key: string): string[] | undefined {
+    const f = this.#vis.get(key)?.task?.family;
+    const m = f === undefined ? undefined : this.#members.get(f);
+    return m && m.length > 1 ? m : undefined;
+  }
+
+  /** Arrow keys on a member of an expanded family: focus goes to the next (or previous) member, and the Tab stop with it. */
+  #stepInFamily(key: string, by: number): boolean {
+    const m = this.#familyOf(key);
+    if (!m) return false;
+    const next = m[(m.indexOf(key) + by + m.length) % m.length] as string;
+    this.#els.get(key)?.setAttribute('tabindex', '-1');
+    this.#els.get(next)?.setAttribute('tabindex', '0');
+    this.centerOn(next, this.#k);
+    this.focusNode(next);
+    return true;
   }
 
   get nodeCount(): number {
@@ -103,14 +62,26 @@ export class GraphView {
     this.#vis = new Map(g.nodes.map((n) => [n.key, n]));
     let edges = '';
     for (const e of l.edges) edges += `<path class="edge" data-from="${esc(e.from)}" data-to="${esc(e.to)}" d="${pathOf(e.points)}" marker-end="url(#arrow)"/>`;
+    // One Tab stop per expanded family (its first member; the arrow keys go from member to member), not one per task.
+    this.#members.clear();
+    for (const n of g.nodes) {
+      const f = n.kind === 'task' ? n.task?.family : undefined;
+      if (f === undefined || !l.nodes[n.key]) continue;
+      const m = this.#members.get(f);
+      if (m) m.push(n.key);
+      else this.#members.set(f, [n.key]);
+    }
     let nodes = '';
     for (const n of g.nodes) {
       const p = l.nodes[n.key];
       if (!p) continue;
       const data = n.kind === 'family' ? `data-family="${esc(n.family ?? '')}"` : `data-id="${esc(n.key)}"`;
-      nodes += `<g class="node ${n.kind} ${stateClass(n.state)}${n.key === this.#selected ? ' selected' : ''}" data-key="${esc(n.key)}" ${data} data-state="${n.state}" tabindex="0" role="button" aria-label="${esc(ariaLabel(n))}" transform="translate(${p.x.toFixed(1)},${p.y.toFixed(1)})">${nodeInner(n)}</g>`;
+      const tab = this.#familyOf(n.key)?.[0] === n.key || !this.#familyOf(n.key) ? '0' : '-1';
+      nodes += `<g class="node ${n.kind} ${stateClass(n.state)}${n.key === this.#selected ? ' selected' : ''}" data-key="${esc(n.key)}" ${data} data-state="${n.state}" tabindex="${tab}" role="button" aria-label="${esc(ariaLabel(n))}" transform="translate(${p.x.toFixed(1)},${p.y.toFixed(1)})">${nodeInner(n)}</g>`;
     }
-    this.#viewport.innerHTML = `<g class="edges">${edges}</g><g class="nodes">${nodes}</g>`;
+    let frames = '';
+    for (const b of l.blocks) frames += `<rect class="block" data-block="${esc(b.key)}" x="${(b.x - 8).toFixed(1)}" y="${(b.y - 8).toFixed(1)}" width="${(b.width + 16).toFixed(1)}" height="${(b.height + 16).toFixed(1)}" rx="10"/>`;
+    this.#viewport.innerHTML = `<g class="blocks">${frames}</g><g class="edges">${edges}</g><g class="nodes">${nodes}</g>`;
     this.#els.clear();
     for (const el of this.#viewport.querySelectorAll<SVGGElement>('g.node')) this.#els.set(el.dataset['key'] as string, el);
     if (fit) this.fit();
@@ -204,6 +175,8 @@ export class GraphView {
     clone.setAttribute('viewBox', `0 0 ${Math.ceil(l?.width ?? 0)} ${Math.ceil(l?.height ?? 0)}`);
     clone.removeAttribute('tabindex');
     clone.classList.remove('searching');
+    // A record of the run, not of this screen: no selection, no search hits.
+    for (const el of clone.querySelectorAll('.selected, .hit')) el.classList.remove('selected', 'hit');
     for (const el of clone.querySelectorAll('[tabindex]')) el.removeAttribute('tabindex');
     const style = document.createElementNS('http://www.w3.org/2000/svg', 'style');
     style.textContent = css;
@@ -233,6 +206,12 @@ export class GraphView {
         e.preventDefault();
         this.onSelect(node.dataset['key'] as string);
         return;
+      }
+      if (node && (e.key === 'ArrowRight' || e.key === 'ArrowDown' || e.key === 'ArrowLeft' || e.key === 'ArrowUp')) {
+        if (this.#stepInFamily(node.dataset['key'] as string, e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : -1)) {
+          e.preventDefault();
+          return;
+        }
       }
       const step = 60;
       const keys: Record<string, () => void> = {

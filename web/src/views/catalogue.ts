@@ -24,14 +24,19 @@ export async function catalogueView(root: HTMLElement, ref: string | null): Prom
     byType.set(t.type, chains);
     chains.set(t.chain, [...(chains.get(t.chain) ?? []), t]);
   }
-  const selected = ref ? tasks.find((t) => `${t.type}/${t.chain}/${t.task}` === ref) : undefined;
+  const selected = ref ? findTask(tasks, ref) : undefined;
+  if (selected && ref !== keyOf(selected)) {
+    // The CLI's short name (`type/Task`): the address bar shows the task's full name.
+    history.replaceState(null, '', `#/chains/${keyOf(selected)}`);
+    ref = keyOf(selected);
+  }
   const nav = h('nav', { class: 'catalogue', 'aria-label': 'Chains' },
     [...byType].map(([type, chains]) => h('section', { class: 'chain-type' },
       h('h2', {}, type),
       [...chains].map(([chain, list]) => h('div', { class: 'chain' },
         h('h3', {}, chain),
         h('ul', {}, list.map((t) => {
-          const key = `${t.type}/${t.chain}/${t.task}`;
+          const key = keyOf(t);
           return h('li', {}, h('a', { href: `#/chains/${key}`, 'aria-current': key === ref ? 'page' : null, 'data-task': key }, t.task,
             h('span', { class: 'muted' }, ` ${plural(Object.keys(t.params.properties ?? {}).length, 'param')}`)));
         })),
@@ -44,6 +49,20 @@ export async function catalogueView(root: HTMLElement, ref: string | null): Prom
   else main.append(h('div', { class: 'empty' }, h('h1', {}, 'Chains'), h('p', {}, `${tasks.length} tasks in ${byType.size} chain types. Pick a task to see its parameters and run it.`)));
   replace(root, h('div', { class: 'split' }, nav, main));
   (main.querySelector('input, select') as HTMLElement | null)?.focus();
+}
+
+function keyOf(t: CatalogueEntry): string {
+  return `${t.type}/${t.chain}/${t.task}`;
+}
+
+/** The task `ref` names: `type/chain/Task`, or `type/Task` when only one chain of that type has such a task. */
+function findTask(tasks: CatalogueEntry[], ref: string): CatalogueEntry | undefined {
+  const exact = tasks.find((t) => keyOf(t) === ref);
+  if (exact) return exact;
+  const [type, task, more] = ref.split('/');
+  if (more !== undefined) return undefined;
+  const short = tasks.filter((t) => t.type === type && t.task === task);
+  return short.length === 1 ? short[0] : undefined;
 }
 
 function plural(n: number, word: string): string {

@@ -47,6 +47,8 @@ export function paramField(name: string, s: ParamSchema, required: boolean): Par
     const input = h('input', {
       ...common,
       type: s.format === 'date' ? 'date' : 'text',
+      min: s.formatMinimum ?? null,
+      max: s.formatMaximum ?? null,
       inputmode: numeric ? (s.type === 'integer' ? 'numeric' : 'decimal') : null,
       placeholder: s.default !== undefined ? defaultText(s.default) : null,
       autocomplete: 'off',
@@ -57,7 +59,9 @@ export function paramField(name: string, s: ParamSchema, required: boolean): Par
       return v === '' ? undefined : v;
     };
   }
-  const bounds = [s.minimum !== undefined ? `≥ ${s.minimum}` : '', s.maximum !== undefined ? `≤ ${s.maximum}` : ''].filter(Boolean).join(', ');
+  const low = s.minimum ?? s.formatMinimum;
+  const high = s.maximum ?? s.formatMaximum;
+  const bounds = [low !== undefined ? `≥ ${low}` : '', high !== undefined ? `≤ ${high}` : ''].filter(Boolean).join(', ');
   const hint = [kindOf(s), bounds, s.default !== undefined ? `default ${defaultText(s.default)}` : ''].filter(Boolean).join(' · ');
   const row = h('div', { class: `field${s.type === 'boolean' ? ' check' : ''}`, 'data-param': name },
     h('label', { for: id }, name, required ? h('span', { class: 'req', title: 'required' }, ' *', h('span', { class: 'sr' }, ' (required)')) : null),
@@ -71,7 +75,8 @@ export function paramField(name: string, s: ParamSchema, required: boolean): Par
 /** The form that starts a task, generated from its parameter schema. */
 export function taskForm(t: CatalogueEntry, onStarted: (runId: string) => void): HTMLElement {
   const props = t.params.properties ?? {};
-  const names = Object.keys(props).sort();
+  // In the order the task declares them (JSON keeps it): a chain author orders them for a reason.
+  const names = Object.keys(props);
   const fields = new Map(names.map((n) => [n, paramField(n, props[n] as ParamSchema, t.params.required.includes(n))]));
   const result = h('div', { class: 'form-result', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Run');

@@ -18,7 +18,7 @@ export interface GraphToolActions {
 export class GraphTools {
   readonly legend = h('ul', { class: 'legend', 'aria-label': 'Legend: task states' });
   readonly #families = h('div', { class: 'families' });
-  readonly #input = h('input', { type: 'search', id: 'graph-search', placeholder: 'Search tasks by name, id or parameter', autocomplete: 'off', 'aria-describedby': 'search-count' });
+  readonly #input = h('input', { type: 'search', id: 'graph-search', placeholder: 'Name, id or parameter', autocomplete: 'off', 'aria-describedby': 'search-count' });
   readonly #count = h('span', { id: 'search-count', class: 'muted', 'aria-live': 'polite' });
   readonly el: HTMLElement;
   #matches: string[] = [];
@@ -39,6 +39,15 @@ export class GraphTools {
         h('button', { type: 'button', onclick: () => view.fit() }, 'Fit')),
       this.#families,
     );
+    // The families menu closes on Escape (focus back on its summary) and on a click outside it.
+    this.#families.addEventListener('keydown', (e) => {
+      const menu = this.#families.querySelector('details');
+      if (e.key !== 'Escape' || !menu?.open) return;
+      e.preventDefault();
+      menu.open = false;
+      menu.querySelector('summary')?.focus();
+    });
+    document.addEventListener('click', this.#outside);
     this.#input.addEventListener('input', () => {
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => this.#search(), 120);
@@ -50,6 +59,16 @@ export class GraphTools {
       if (this.#matchAt === -1 && this.#matches.length === 0) this.#search();
       this.#next();
     });
+  }
+
+  readonly #outside = (e: MouseEvent): void => {
+    const menu = this.#families.querySelector('details');
+    if (menu?.open && !menu.contains(e.target as Node)) menu.open = false;
+  };
+
+  /** The view is left: no listener stays on the document. */
+  close(): void {
+    document.removeEventListener('click', this.#outside);
   }
 
   renderLegend(): void {

@@ -1,6 +1,7 @@
 import { layoutAsync } from '../graph/layout-client';
 import type { RunGraph, VisNode } from '../graph/model';
-import { type GraphView, sizeOf } from '../graph/view';
+import { sizeOf } from '../graph/node-markup';
+import type { GraphView } from '../graph/view';
 
 /** What the drawing tells the run view. */
 export interface DrawingHooks {
@@ -45,7 +46,7 @@ export class RunDrawing {
       while (this.#laidOut !== graph.structure && !this.#closed) {
         const version = graph.structure;
         const vis = graph.visible();
-        const result = await layoutAsync({ nodes: vis.nodes.map((n) => ({ key: n.key, ...sizeOf(n) })), edges: vis.edges });
+        const result = await layoutAsync({ nodes: vis.nodes.map((n) => ({ key: n.key, ...sizeOf(n), ...(n.kind === 'task' && n.task ? { group: n.task.family } : {}) })), edges: vis.edges });
         if (this.#closed) return;
         if (graph.structure !== version) continue;
         // Counts and states may have moved on while the layout ran: draw what is current.

@@ -39,6 +39,9 @@ export class RunHead {
         h('div', { class: 'actions' }, this.#cancel, this.#retry,
           h('button', { type: 'button', onclick: () => this.#exportSvg(), 'data-action': 'export-svg' }, 'Export SVG'),
           h('button', { type: 'button', onclick: () => void this.#exportDot(), 'data-action': 'export-dot' }, 'Export DOT')));
+      // Arriving here from a form that started the run, focus was on a button now gone: it goes to the run's title.
+      this.#title.tabIndex = -1;
+      if (!document.activeElement || document.activeElement === document.body) this.#title.focus({ preventScroll: true });
     }
     const active = isActiveRun(r.state);
     const dur = r.duration_ms ?? (r.started_at && active ? Date.now() - r.started_at : null);

@@ -52,7 +52,8 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
     tools.renderFamilies(true);
     if (selected === `family:${f}` && !graph.collapsed.has(f)) selected = null;
     void drawing.relayout();
-    if (selected?.startsWith('family:')) panel.showFamily(f);
+    // The panel that asked (or shows that family) says what the toggle did: "Collapse…" after "Expand…".
+    if (selected?.startsWith('family:') || panel.family === f) panel.showFamily(f);
   };
 
   const select = (key: string, center: boolean): void => {
@@ -165,6 +166,7 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
   }, 1000);
 
   return () => {
+    tools.close();
     drawing.close();
     stream.close();
     clearInterval(tick);

@@ -15,13 +15,19 @@ export function runBadge(state: RunState): HTMLElement {
 
 /** `#/runs?state=&offset=`: run history, newest first, filtered by state, paged; refreshed while runs are in flight. */
 export function runsView(root: HTMLElement, query: URLSearchParams): () => void {
-  const state = query.get('state') ?? '';
-  const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+  let state = query.get('state') ?? '';
+  let offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+  // A filter or a page changes the address without leaving the view, so that focus stays where
+  // it was (the first ArrowDown in the state filter used to rebuild the page under it).
   const go = (s: string, o: number): void => {
+    state = s;
+    offset = o;
     const q = new URLSearchParams();
     if (s) q.set('state', s);
     if (o) q.set('offset', String(o));
-    location.hash = `#/runs${q.size ? `?${q}` : ''}`;
+    history.pushState(null, '', `#/runs${q.size ? `?${q}` : ''}`);
+    clearTimeout(timer);
+    void load();
   };
   const filter = h('select', { id: 'state-filter', onchange: (e) => go((e.target as HTMLSelectElement).value, 0) },
     h('option', { value: '' }, 'all states'),
@@ -34,7 +40,9 @@ export function runsView(root: HTMLElement, query: URLSearchParams): () => void 
   ));
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  let gen = 0;
   const load = async (): Promise<void> => {
+    const mine = ++gen;
     let data: RunPage;
     try {
       data = (await api<RunPage>(`/api/runs?limit=${PAGE}&offset=${offset}${state ? `&state=${state}` : ''}`)).data;
@@ -43,7 +51,8 @@ export function runsView(root: HTMLElement, query: URLSearchParams): () => void 
       if (!stopped) timer = setTimeout(() => void load(), 5000);
       return;
     }
-    if (stopped) return;
+    if (stopped || mine !== gen) return;
+    const focusedPage = (document.activeElement as HTMLElement | null)?.dataset['page'];
     if (data.runs.length === 0) {
       replace(body, h('div', { class: 'empty' },
         h('p', {}, state ? `No ${runLook(state as RunState).label} runs.` : 'No runs yet.'),
@@ -64,12 +73,14 @@ export function runsView(root: HTMLElement, query: URLSearchParams): () => void 
           ))),
         ),
         h('nav', { class: 'pager', 'aria-label': 'Pages' },
-          h('button', { type: 'button', disabled: offset === 0, onclick: () => go(state, Math.max(0, offset - PAGE)) }, '← Newer'),
+          h('button', { type: 'button', 'data-page': 'newer', disabled: offset === 0, onclick: () => go(state, Math.max(0, offset - PAGE)) }, '← Newer'),
           h('span', { class: 'muted' }, `${offset + 1}–${last} of ${data.total}`),
-          h('button', { type: 'button', disabled: last >= data.total, onclick: () => go(state, offset + PAGE) }, 'Older →'),
+          h('button', { type: 'button', 'data-page': 'older', disabled: last >= data.total, onclick: () => go(state, offset + PAGE) }, 'Older →'),
         ),
       );
     }
+    // Paging from a pager button keeps focus on it (or on its neighbour when it is now disabled).
+    if (focusedPage) (body.querySelector<HTMLButtonElement>(`[data-page="${focusedPage}"]:not(:disabled)`) ?? body.querySelector<HTMLButtonElement>('.pager button:not(:disabled)'))?.focus();
     const active = data.runs.some((r) => isActiveRun(r.state));
     timer = setTimeout(() => void load(), active ? 1500 : 5000);
   };

@@ -1,6 +1,6 @@
 import { api, ApiError } from '../api';
 import { h, replace } from '../dom';
-import { duration, logLine, time } from '../format';
+import { duration, logLine, time, zoneNote } from '../format';
 import type { RunGraph, TaskNode } from '../graph/model';
 import { type InvalidateAnswer, type LineageAnswer, type LineageNeighbourJson, type LogAnswer, TASK_STATES, type TaskState, type TaskStatus, isNotStarted } from '../../../src/api/wire';
 import { stateClass, taskLook } from '../states';
@@ -41,6 +41,18 @@ function invalidateControls(t: TaskNode): HTMLElement {
     result);
 }
 
+/** Why a task that never started has no log (undefined: it may have one). */
+function neverRan(t: TaskNode): string | undefined {
+  if (t.state === 'UPSTREAM_FAILED') return 'No log: this task never ran, because a task it depends on failed.';
+  if (t.state === 'CANCELLED' && t.startedAt === null) return 'No log: the run was cancelled before this task started.';
+  return undefined;
+}
+
+/** A cancelled task's note: a cancel is someone's decision, not a crash, so no stack and no alarm. */
+function cancelText(t: TaskNode): string {
+  return t.startedAt === null ? 'The run was cancelled before this task started.' : 'The run was cancelled while this task ran; it was stopped.';
+}
+
 export function taskBadge(state: TaskState, skipped = false): HTMLElement {
   const look = taskLook(state);
   return h('span', { class: `badge ${stateClass(state)}`, 'data-state': state }, h('span', { 'aria-hidden': 'true' }, look.symbol), ` ${look.label}${skipped ? ' (already complete)' : ''}`);
@@ -61,6 +73,7 @@ export class TaskPanel {
   #follow = true;
   #logGen = 0;
   #duration: HTMLElement | null = null;
+  #family: string | null = null;
 
   constructor(
     private readonly graph: RunGraph,
@@ -75,11 +88,13 @@ export class TaskPanel {
 
   empty(): void {
     this.#task = null;
+    this.#family = null;
     this.#log = null;
     replace(this.el, h('div', { class: 'panel-empty muted' }, h('p', {}, 'Select a task in the graph (click it, or Tab to it and press Enter) to see its parameters, timings, errors, log and outputs.')));
   }
 
   showTask(t: TaskNode): void {
+    this.#family = null;
     const same = this.#task?.id === t.id;
     this.#task = t;
     const scrollLog = same ? this.#log?.scrollTop : undefined;
@@ -97,12 +112,14 @@ export class TaskPanel {
         h('dt', {}, 'Ended'), h('dd', {}, time(t.endedAt)),
         h('dt', {}, 'Duration'), (this.#duration = h('dd', {}, this.#durationText(t))),
       ),
+      h('p', { class: 'hint zone-note' }, `Times are local (${zoneNote()}).`),
       h('h3', {}, 'Parameters'),
       Object.keys(t.params).length
         ? h('table', { class: 'params-table' }, h('tbody', {}, Object.entries(t.params).map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, typeof v === 'string' ? v : JSON.stringify(v))))))
         : h('p', { class: 'muted' }, 'none'),
       t.stale ? [h('h3', {}, 'Stale'), h('p', {}, staleFate(t)), h('ul', { class: 'stale-reasons' }, t.stale.map((r) => h('li', {}, r)))] : null,
-      err ? [h('h3', {}, 'Error'), h('div', { class: 'error-box', role: 'alert' },
+      t.state === 'CANCELLED' ? [h('h3', {}, 'Cancelled'), h('p', { class: 'cancel-note' }, cancelText(t))] : null,
+      err && t.state !== 'CANCELLED' ? [h('h3', {}, 'Error'), h('div', { class: 'error-box', role: 'alert' },
         h('p', { class: 'error-message' }, err.code ? h('code', {}, err.code) : null, err.code ? ' ' : null, `${err.name ?? 'Error'}: ${err.message}`),
         err.stack ? h('pre', { class: 'stack', tabindex: '0', 'aria-label': 'Stack trace' }, err.stack) : null)] : null,
       t.state === 'DONE' ? [h('h3', {}, 'Outputs'), outputs, invalidateControls(t), h('h3', {}, 'Lineage'), lineage] : null,
@@ -126,8 +143,14 @@ export class TaskPanel {
     return t.startedAt ? `${duration(Date.now() - t.startedAt)} so far` : '–';
   }
 
+  /** The family the panel shows, if it shows one. */
+  get family(): string | null {
+    return this.#family;
+  }
+
   showFamily(family: string): void {
     this.#task = null;
+    this.#family = family;
     this.#log = null;
     const ids = this.graph.families().get(family) ?? [];
     const counts = this.graph.counts(ids);
@@ -154,8 +177,9 @@ export class TaskPanel {
 
   async #loadLog(t: TaskNode, el: HTMLPreElement, scrollTop?: number): Promise<void> {
     const gen = ++this.#logGen;
-    if (isNotStarted(t.state)) {
-      el.textContent = t.state === 'QUEUED' ? 'No log yet: the task waits for a worker of its queue.' : 'No log yet: the task has not started.';
+    const never = neverRan(t);
+    if (never || isNotStarted(t.state)) {
+      el.textContent = never ?? (t.state === 'QUEUED' ? 'No log yet: the task waits for a worker of its queue.' : 'No log yet: the task has not started.');
       return;
     }
     try {
