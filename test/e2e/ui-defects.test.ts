@@ -239,4 +239,16 @@ run('UI defects, fixed', () => {
     expect(svg).not.toMatch(/class="[^"]*\b(selected|hit)\b/);
     await closePage(page);
   });
+  test('at 390 px, tapping a node brings its panel into view, and nothing scrolls sideways', async () => {
+    const runId = await post('/api/chains/testchains/ShoutTask?name=phone');
+    await settled(runId);
+    const page = await openPage(`#/runs/${runId}`, { width: 390, height: 844 });
+    await page.tap('g.node[data-id*="/ShoutTask/"]').catch(() => page.click('g.node[data-id*="/ShoutTask/"]'));
+    await page.waitForSelector('.panel h2:text("ShoutTask")');
+    const top = await page.$eval('.panel', (p) => p.getBoundingClientRect().top);
+    expect(top).toBeGreaterThanOrEqual(-1);
+    expect(top).toBeLessThan(844 / 2);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await closePage(page);
+  });
 });

@@ -69,6 +69,8 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
     view.select(drawn);
     if (center) view.centerOn(drawn);
     panel.showTask(t);
+    // One column (a phone): the panel is under the graph; a tap on a node brings it into view.
+    if (!center && window.matchMedia('(max-width: 900px)').matches) panel.el.scrollIntoView({ block: 'start' });
   };
 
   // ---- the event stream ----
