@@ -6,6 +6,7 @@
  *     npx nectar run testchains/StepsTask --param steps=5
  *   BrokenTask: requires a task that always fails, to see a stack trace in the UI.
  *   WideTask: requires `n` LeafTasks (a family of n), to see a big graph collapse.
+ *   AuditTask: requires `n` CheckTasks, some failing in two ways: failures grouped by error.
  *     npx nectar run testchains/WideTask --param n=5000
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -83,5 +84,25 @@ export class WideTask extends task({ n: p.int({ default: 100, min: 1, max: 100_0
     let sum = 0;
     for (const t of ctx.input) sum += Number(await t.readText());
     await ctx.output.write(`${sum}\n`);
+  }
+}
+
+/** One file of many to check: every 7th is corrupt and every 11th missing (others pass). */
+export class CheckTask extends task({ i: p.int({ min: 0 }) }) {
+  async run(ctx: RunContext<CheckTask>) {
+    if (this.params.i % 7 === 3) throw new NonRetryableError('checksum mismatch');
+    if (this.params.i % 11 === 5) throw new NonRetryableError('the source file is missing');
+    await ctx.output.write('ok\n');
+  }
+}
+
+/** Checks `n` files, some of which fail: a family with failures of two kinds, to see them grouped. */
+export class AuditTask extends task({ n: p.int({ default: 60, min: 1, max: 10_000, description: 'how many CheckTasks' }) }) {
+  requires() {
+    return Array.from({ length: this.params.n }, (_, i) => new CheckTask({ i }));
+  }
+
+  async run(ctx: RunContext<AuditTask>) {
+    await ctx.output.write(`${ctx.input.length} files checked\n`);
   }
 }

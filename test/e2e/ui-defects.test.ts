@@ -170,7 +170,8 @@ run('UI defects, fixed', () => {
     expect(sub).toMatch(/^name=a-parameter.*…$/);
     // Its accessible name has what it shows, then the parameter in full.
     const label = (await page.getAttribute('g.node[data-id*="/ShoutTask/"]', 'aria-label')) ?? '';
-    expect(label.startsWith(`ShoutTask ${sub}`)).toBe(true);
+    expect(label.startsWith('ShoutTask ')).toBe(true);
+    expect(label).toContain(` ${sub}`);
     expect(label).toContain(`in full: ShoutTask name=${name}`);
     await closePage(page);
   });
@@ -249,6 +250,51 @@ run('UI defects, fixed', () => {
     expect(top).toBeGreaterThanOrEqual(-1);
     expect(top).toBeLessThan(844 / 2);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await closePage(page);
+  });
+  test('finished tasks show how long they ran; a family shows its counts and the spread of its durations', async () => {
+    const runId = await post('/api/chains/testchains/StepsTask?steps=2&ms=5');
+    await settled(runId);
+    const page = await openPage(`#/runs/${runId}`);
+    const root = page.locator('g.node[data-id*="/StepsTask/"]');
+    await root.waitFor();
+    expect(((await root.locator('.dur').textContent()) ?? '').trim()).toMatch(/^\d+(\.\d+)? (ms|s)$/);
+    // The duration is part of what the node says.
+    expect(await root.getAttribute('aria-label')).toMatch(/^StepsTask \d+(\.\d+)? (ms|s) ms=5 steps=2: done$/);
+    // The three StepTasks, collapsed into their family: counts, and the shortest and longest run.
+    await page.click('.families-menu summary');
+    await page.click('.families-menu button[data-family$="/StepTask"]');
+    const family = page.locator('g.node.family[data-family$="/StepTask"]');
+    await family.waitFor();
+    expect(((await family.locator('.counts').textContent()) ?? '').trim()).toBe('✓ 3');
+    expect(((await family.locator('.dur').textContent()) ?? '').trim()).toMatch(/^\d+(\.\d+)? (ms|s)(–\d+(\.\d+)? (ms|s))?$/);
+    await closePage(page);
+  });
+
+  test('a state in the legend highlights its tasks; a family panel lists failures first, grouped by error', async () => {
+    const runId = await post('/api/chains/testchains/AuditTask?n=60');
+    expect(await settled(runId)).toBe('FAILED');
+    const page = await openPage(`#/runs/${runId}`);
+    await page.waitForSelector('g.node[data-id*="/CheckTask/"][data-state=FAILED]');
+    await page.click('.legend li[data-state=FAILED] button');
+    await page.waitForSelector('g.node.hit');
+    // i % 7 == 3 (9 of 60) fail on a checksum, i % 11 == 5 (4 more) on a missing file.
+    expect(await page.$$eval('g.node.hit', (ns) => ns.map((n) => n.getAttribute('data-state')))).toEqual(Array(13).fill('FAILED'));
+    expect(await page.textContent('#search-count')).toBe('13 failed');
+    expect(await page.getAttribute('.legend li[data-state=FAILED] button', 'aria-pressed')).toBe('true');
+    await page.click('.graph-toolbar button:text("Find next")');
+    await page.waitForSelector('.panel h2:text("CheckTask")');
+    await page.click('.legend li[data-state=FAILED] button');
+    expect(await page.$$eval('g.node.hit', (ns) => ns.length)).toBe(0);
+
+    await page.click('.families-menu summary');
+    await page.click('.families-menu button[data-family$="/CheckTask"]');
+    await page.click('g.node.family[data-family$="/CheckTask"]');
+    await page.waitForSelector('.panel .failure-groups');
+    expect(await page.$$eval('.panel .failure-groups li', (ls) => ls.map((l) => l.textContent))).toEqual(['checksum mismatch ×9', 'the source file is missing ×4']);
+    const states = await page.$$eval('.panel .members button', (bs) => bs.map((b) => b.className));
+    expect(states.slice(0, 13).every((c) => c.includes('st-failed'))).toBe(true);
+    expect(states.slice(13).every((c) => !c.includes('st-failed'))).toBe(true);
     await closePage(page);
   });
 });

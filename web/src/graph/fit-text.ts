@@ -40,3 +40,11 @@ export function fitText(text: string, font: string, width: number): string {
   cache.set(key, out);
   return out;
 }
+
+/** The width of a text in a font (px); a rough estimate where there is no canvas. */
+export function textWidth(text: string, font: string): number {
+  const c = measurer();
+  if (!c) return text.length * 6;
+  c.font = font;
+  return c.measureText(text).width;
+}

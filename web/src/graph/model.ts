@@ -33,6 +33,14 @@ export interface VisNode {
   family?: string;
   counts?: Counts;
   size?: number;
+  /** A family's shortest and longest task run (ms), of those that ran to an end. */
+  spread?: { min: number; max: number };
+}
+
+/** How long a task ran, once it ran to an end in this run (not skipped); undefined otherwise. */
+export function ranFor(t: TaskNode | undefined): number | undefined {
+  if (!t || t.skipped || t.startedAt === null || t.endedAt === null || (t.state !== 'DONE' && t.state !== 'FAILED')) return undefined;
+  return Math.max(0, t.endedAt - t.startedAt);
 }
 
 export interface VisGraph {
@@ -198,7 +206,23 @@ export class RunGraph {
   familyNode(family: string, ids: string[]): VisNode {
     const counts = this.counts(ids);
     const name = family.slice(family.lastIndexOf('/') + 1);
-    return { key: `family:${family}`, kind: 'family', label: `${name} ×${ids.length}`, sub: '', state: familyState(counts), family, counts, size: ids.length };
+    const node: VisNode = { key: `family:${family}`, kind: 'family', label: `${name} ×${ids.length}`, sub: '', state: familyState(counts), family, counts, size: ids.length };
+    const spread = this.spread(ids);
+    if (spread) node.spread = spread;
+    return node;
+  }
+
+  /** The shortest and longest run of the tasks that ran to an end (not skipped); undefined when none did. */
+  spread(ids: readonly string[]): { min: number; max: number } | undefined {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const id of ids) {
+      const ms = ranFor(this.tasks.get(id));
+      if (ms === undefined) continue;
+      if (ms < min) min = ms;
+      if (ms > max) max = ms;
+    }
+    return max >= 0 ? { min, max } : undefined;
   }
 
   /** Tasks whose name, id or parameters (as `k=v k=v`) contain the text, case-insensitive. */

@@ -2,7 +2,7 @@ import { h, replace } from '../dom';
 import type { RunGraph } from '../graph/model';
 import type { GraphView } from '../graph/view';
 import { stateClass, taskLook } from '../states';
-import { TASK_STATES } from '../../../src/api/wire';
+import { TASK_STATES, type TaskState } from '../../../src/api/wire';
 
 /** What the tools ask of the run view. */
 export interface GraphToolActions {
@@ -23,6 +23,8 @@ export class GraphTools {
   readonly el: HTMLElement;
   #matches: string[] = [];
   #matchAt = -1;
+  /** The state whose tasks the legend highlights, if one. */
+  #stateShown: TaskState | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -74,7 +76,23 @@ export class GraphTools {
   renderLegend(): void {
     const c = this.graph.counts();
     replace(this.legend, TASK_STATES.map((s) => h('li', { class: stateClass(s), 'data-state': s },
-      h('span', { class: 'swatch', 'aria-hidden': 'true' }, taskLook(s).symbol), ` ${taskLook(s).label} `, h('span', { class: 'count' }, String(c[s])))));
+      h('button', { type: 'button', class: 'legend-filter', 'aria-pressed': this.#stateShown === s ? 'true' : 'false', title: `Show the ${taskLook(s).label} tasks`, onclick: () => this.#showState(s) },
+        h('span', { class: 'swatch', 'aria-hidden': 'true' }, taskLook(s).symbol), ` ${taskLook(s).label} `, h('span', { class: 'count' }, String(c[s]))))));
+  }
+
+  /**
+   * A state clicked in the legend: its tasks are highlighted (the others dimmed) and "Find
+   * next" goes from one to the next, as for a search; clicked again, the highlight goes.
+   */
+  #showState(s: TaskState): void {
+    this.#input.value = '';
+    this.#stateShown = this.#stateShown === s ? null : s;
+    const shown = this.#stateShown;
+    this.#matches = shown ? [...this.graph.tasks.values()].filter((t) => t.state === shown).map((t) => t.id) : [];
+    this.#matchAt = -1;
+    this.view.highlight(shown ? new Set(this.#matches.map((id) => this.graph.keyOf(id))) : null);
+    this.#count.textContent = shown ? `${this.#matches.length} ${taskLook(shown).label}` : '';
+    this.renderLegend();
   }
 
   /** The families menu, biggest first; `keepOpen`: left open if it was (after a toggle from it). */
@@ -96,13 +114,18 @@ export class GraphTools {
     if (keepOpen) (this.#families.querySelector('details') as HTMLDetailsElement).open = open;
   }
 
-  /** After a new layout: highlight the matches of the search typed, if any, again. */
+  /** After a new layout: highlight the matches of the search typed (or the state shown), if any, again. */
   refreshSearch(): void {
     if (this.#input.value) this.#search();
+    else if (this.#stateShown) this.view.highlight(new Set(this.#matches.map((id) => this.graph.keyOf(id))));
   }
 
   #search(): void {
     const q = this.#input.value;
+    if (this.#stateShown) {
+      this.#stateShown = null;
+      this.renderLegend();
+    }
     const hits = this.graph.search(q);
     this.#matches = [...new Set(hits.map((t) => t.id))];
     this.#matchAt = -1;

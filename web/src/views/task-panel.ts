@@ -41,6 +41,22 @@ function invalidateControls(t: TaskNode): HTMLElement {
     result);
 }
 
+/** The order of a family's members in its panel: what needs attention first. */
+const MEMBER_ORDER: readonly TaskState[] = ['FAILED', 'UPSTREAM_FAILED', 'CANCELLED', 'RUNNING', 'QUEUED', 'PENDING', 'DONE'];
+
+/** A family's failed tasks grouped by their error's message, most frequent first; `first`: one to open. */
+function failureGroups(tasks: readonly TaskNode[]): { message: string; count: number; first: string }[] {
+  const groups = new Map<string, { message: string; count: number; first: string }>();
+  for (const t of tasks) {
+    if (t.state !== 'FAILED') continue;
+    const message = t.error?.message ?? 'no error recorded';
+    const g = groups.get(message);
+    if (g) g.count += 1;
+    else groups.set(message, { message, count: 1, first: t.id });
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}
+
 /** Why a task that never started has no log (undefined: it may have one). */
 function neverRan(t: TaskNode): string | undefined {
   if (t.state === 'UPSTREAM_FAILED') return 'No log: this task never ran, because a task it depends on failed.';
@@ -155,7 +171,10 @@ export class TaskPanel {
     const ids = this.graph.families().get(family) ?? [];
     const counts = this.graph.counts(ids);
     const collapsed = this.graph.collapsed.has(family);
-    const members = ids.slice(0, 200).map((id) => this.graph.tasks.get(id) as TaskNode);
+    // Failures first (then what still runs or waits, then what is done), in the family's order within each state.
+    const all = ids.map((id) => this.graph.tasks.get(id) as TaskNode);
+    const members = [...all].sort((a, b) => MEMBER_ORDER.indexOf(a.state) - MEMBER_ORDER.indexOf(b.state)).slice(0, 200);
+    const failures = failureGroups(all);
     const name = family.slice(family.lastIndexOf('/') + 1);
     replace(this.el,
       h('header', {}, h('h2', {}, `${name} ×${ids.length}`)),
@@ -163,7 +182,9 @@ export class TaskPanel {
       h('button', { type: 'button', class: 'toggle-family', onclick: () => this.actions.toggleFamily(family) }, collapsed ? 'Expand family in the graph' : 'Collapse family into one node'),
       h('h3', {}, 'By state'),
       h('table', { class: 'counts-table' }, h('tbody', {}, TASK_STATES.filter((s) => counts[s] > 0).map((s) => h('tr', {}, h('th', { scope: 'row' }, taskBadge(s)), h('td', {}, String(counts[s])))))),
-      h('h3', {}, `Tasks${ids.length > members.length ? ` (first ${members.length})` : ''}`),
+      failures.length ? [h('h3', {}, 'Failures by error'), h('ul', { class: 'failure-groups' }, failures.map((g) => h('li', {},
+        h('button', { type: 'button', class: 'link', onclick: () => this.actions.selectTask(g.first) }, g.message), h('span', { class: 'muted' }, ` ×${g.count}`))))] : null,
+      h('h3', {}, `Tasks${ids.length > members.length ? ` (first ${members.length}, failures first)` : ''}`),
       h('ul', { class: 'members' }, members.map((t) => h('li', {},
         h('button', { type: 'button', class: `link ${stateClass(t.state)}`, onclick: () => this.actions.selectTask(t.id) }, `${taskLook(t.state).symbol} ${t.name}(${Object.values(t.params).map(String).join(', ')})`)))),
     );
