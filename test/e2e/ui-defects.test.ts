@@ -297,4 +297,30 @@ run('UI defects, fixed', () => {
     expect(states.slice(13).every((c) => !c.includes('st-failed'))).toBe(true);
     await closePage(page);
   });
+  test('node actions: run again with these parameters opens the form filled in; re-run from here builds it and what was built from it again', async () => {
+    const first = await post('/api/chains/testchains/ShoutTask?name=actions');
+    await settled(first);
+    const page = await openPage(`#/runs/${first}`);
+    await page.click('g.node[data-id*="/HelloTask/"]');
+    await page.click('.panel [data-action=run-again]');
+    await page.waitForSelector('form.task-form');
+    expect(await page.textContent('form.task-form h2')).toBe('HelloTask');
+    expect(await page.inputValue('#param-name')).toBe('actions');
+
+    await page.goto(`${base}/#/runs/${first}`);
+    await page.click('g.node[data-id*="/HelloTask/"]');
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await page.click('.panel [data-action=rerun-from]');
+    await page.waitForFunction((id) => /#\/runs\/[0-9a-f-]{36}$/.test(location.hash) && !location.hash.includes(id), first);
+    expect(asked).toContain('removes the outputs of 2 task(s)');
+    const second = page.url().split('#/runs/')[1] as string;
+    expect(await settled(second)).toBe('SUCCEEDED');
+    const nodes = (await call(`${base}/api/runs/${second}`)).body.data['nodes'] as { name: string; skipped: boolean; state: string }[];
+    expect(nodes.map((n) => `${n.name} ${n.state}${n.skipped ? ' skipped' : ''}`).sort()).toEqual(['HelloTask DONE', 'ShoutTask DONE']);
+    await closePage(page);
+  });
 });

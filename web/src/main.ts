@@ -47,7 +47,7 @@ function route(): void {
   } else {
     document.title = 'Chains · nectar';
     // `#/chains/<type>/<chain>/<Task>`, or `#/chains/<type>/<Task>` as the CLI names a task.
-    void catalogueView(app, parts[0] === 'chains' && parts.length >= 3 ? parts.slice(1, 4).join('/') : null);
+    void catalogueView(app, parts[0] === 'chains' && parts.length >= 3 ? parts.slice(1, 4).join('/') : null, new URLSearchParams(q));
   }
 }
 

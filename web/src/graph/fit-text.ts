@@ -11,19 +11,25 @@ let ctx: CanvasRenderingContext2D | null | undefined;
 const cache = new Map<string, string>();
 const CACHE_MAX = 20_000;
 
-function measurer(): CanvasRenderingContext2D | null {
+let font = '';
+
+/** The canvas context set to `f` (setting a context's font parses it: done only when it changes). */
+function measurer(f: string): CanvasRenderingContext2D | null {
   if (ctx === undefined) ctx = typeof document === 'undefined' ? null : document.createElement('canvas').getContext('2d');
+  if (ctx && font !== f) {
+    ctx.font = f;
+    font = f;
+  }
   return ctx;
 }
 
-export function fitText(text: string, font: string, width: number): string {
-  const key = `${font}|${width}|${text}`;
+export function fitText(text: string, fontName: string, width: number): string {
+  const key = `${fontName}|${width}|${text}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const c = measurer();
+  const c = measurer(fontName);
   let out = text;
   if (c) {
-    c.font = font;
     if (c.measureText(text).width > width) {
       // The longest prefix that fits with its ellipsis.
       let lo = 0;
@@ -41,10 +47,15 @@ export function fitText(text: string, font: string, width: number): string {
   return out;
 }
 
-/** The width of a text in a font (px); a rough estimate where there is no canvas. */
-export function textWidth(text: string, font: string): number {
-  const c = measurer();
-  if (!c) return text.length * 6;
-  c.font = font;
-  return c.measureText(text).width;
+/** The width of a text in a font (px), cached; a rough estimate where there is no canvas. */
+export function textWidth(text: string, fontName: string): number {
+  const key = `${fontName}|w|${text}`;
+  const hit = widths.get(key);
+  if (hit !== undefined) return hit;
+  const c = measurer(fontName);
+  const w = c ? c.measureText(text).width : text.length * 6;
+  if (widths.size >= CACHE_MAX) widths.clear();
+  widths.set(key, w);
+  return w;
 }
+const widths = new Map<string, number>();

@@ -5,6 +5,9 @@ import type { VisGraph, VisNode } from './model';
 import { ariaLabel, nodeInner, pathOf } from './node-markup';
 
 
+/** Below this zoom a node's words are not drawn (12 px text would be under 4 px). */
+const FAR_ZOOM = 0.33;
+
 /**
  * The DAG as one SVG, drawn from a string in one go (5,000 nodes paint in well under a second
  * that way), then updated in place: a state change touches one node's class and symbol. Pan
@@ -81,11 +84,13 @@ export class GraphView {
     }
     let frames = '';
     for (const b of l.blocks) frames += `<rect class="block" data-block="${esc(b.key)}" x="${(b.x - 8).toFixed(1)}" y="${(b.y - 8).toFixed(1)}" width="${(b.width + 16).toFixed(1)}" height="${(b.height + 16).toFixed(1)}" rx="10"/>`;
+    // Zoom first (measuring the host forces a layout: of the old content, not of thousands of new
+    // nodes), so that a graph drawn zoomed far out is inserted without its words to lay out.
+    if (fit) this.fit();
+    else this.#apply();
     this.#viewport.innerHTML = `<g class="blocks">${frames}</g><g class="edges">${edges}</g><g class="nodes">${nodes}</g>`;
     this.#els.clear();
     for (const el of this.#viewport.querySelectorAll<SVGGElement>('g.node')) this.#els.set(el.dataset['key'] as string, el);
-    if (fit) this.fit();
-    else this.#apply();
   }
 
   /** Repaint one node after its state (or its family's counts) changed. */
@@ -192,6 +197,9 @@ export class GraphView {
   #apply(): void {
     this.#viewport.setAttribute('transform', `translate(${this.#tx.toFixed(1)},${this.#ty.toFixed(1)}) scale(${this.#k.toFixed(4)})`);
     this.svg.dataset['zoom'] = this.#k.toFixed(3);
+    // Zoomed far out, words are a few pixels high: not drawn, so that panning thousands of nodes stays smooth.
+    const far = this.#k < FAR_ZOOM;
+    if (this.svg.classList.contains('far') !== far) this.svg.classList.toggle('far', far);
   }
 
   #wire(): void {

@@ -5,13 +5,14 @@ import { taskForm } from './form';
 import { errorState } from './messages';
 
 /** `#/` and `#/chains/<type>/<chain>/<Task>`: every chain type, chain and task; the chosen task's form. */
-export async function catalogueView(root: HTMLElement, ref: string | null): Promise<void> {
+/** `#/chains/<task>?k=v`: the form opens with these values filled in (a task panel's "Run again with these parameters"). */
+export async function catalogueView(root: HTMLElement, ref: string | null, prefill = new URLSearchParams()): Promise<void> {
   replace(root, h('p', { class: 'muted loading' }, 'Loading chains…'));
   let tasks: CatalogueEntry[];
   try {
     tasks = (await api<Catalogue>('/api/chains')).data.chains;
   } catch (err) {
-    replace(root, errorState(err, () => void catalogueView(root, ref)));
+    replace(root, errorState(err, () => void catalogueView(root, ref, prefill)));
     return;
   }
   if (tasks.length === 0) {
@@ -27,7 +28,7 @@ export async function catalogueView(root: HTMLElement, ref: string | null): Prom
   const selected = ref ? findTask(tasks, ref) : undefined;
   if (selected && ref !== keyOf(selected)) {
     // The CLI's short name (`type/Task`): the address bar shows the task's full name.
-    history.replaceState(null, '', `#/chains/${keyOf(selected)}`);
+    history.replaceState(null, '', `#/chains/${keyOf(selected)}${prefill.size ? `?${prefill}` : ''}`);
     ref = keyOf(selected);
   }
   const nav = h('nav', { class: 'catalogue', 'aria-label': 'Chains' },
@@ -44,7 +45,7 @@ export async function catalogueView(root: HTMLElement, ref: string | null): Prom
     )),
   );
   const main = h('div', { class: 'task-pane' });
-  if (selected) main.append(taskForm(selected, (runId) => (location.hash = `#/runs/${runId}`)));
+  if (selected) main.append(taskForm(selected, (runId) => (location.hash = `#/runs/${runId}`), prefill));
   else if (ref) main.append(h('div', { class: 'notice error', role: 'alert' }, `No task ${ref}. Pick one from the list.`));
   else main.append(h('div', { class: 'empty' }, h('h1', {}, 'Chains'), h('p', {}, `${tasks.length} tasks in ${byType.size} chain types. Pick a task to see its parameters and run it.`)));
   replace(root, h('div', { class: 'split' }, nav, main));

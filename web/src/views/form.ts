@@ -73,11 +73,17 @@ export function paramField(name: string, s: ParamSchema, required: boolean): Par
 }
 
 /** The form that starts a task, generated from its parameter schema. */
-export function taskForm(t: CatalogueEntry, onStarted: (runId: string) => void): HTMLElement {
+export function taskForm(t: CatalogueEntry, onStarted: (runId: string) => void, prefill = new URLSearchParams()): HTMLElement {
   const props = t.params.properties ?? {};
   // In the order the task declares them (JSON keeps it): a chain author orders them for a reason.
   const names = Object.keys(props);
   const fields = new Map(names.map((n) => [n, paramField(n, props[n] as ParamSchema, t.params.required.includes(n))]));
+  for (const [name, f] of fields) {
+    const v = prefill.get(name);
+    if (v === null) continue;
+    if (f.control instanceof HTMLInputElement && f.control.type === 'checkbox') f.control.checked = v === 'true';
+    else f.control.value = v;
+  }
   const result = h('div', { class: 'form-result', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Run');
   const form = h('form', { class: 'task-form', novalidate: true, 'aria-label': `Run ${t.task}` },

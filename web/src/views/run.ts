@@ -1,9 +1,9 @@
 import { api, ApiError } from '../api';
 import { h, replace } from '../dom';
-import { RunGraph } from '../graph/model';
+import { RunGraph, type TaskNode } from '../graph/model';
 import { GraphView } from '../graph/view';
 import { openStream, type StreamStatus } from '../sse';
-import { isActiveRun, type RunDetail, type RunEvents, type RunSummary } from '../../../src/api/wire';
+import { type InvalidateAnswer, isActiveRun, type RunDetail, type RunEvents, type RunStarted, type RunSummary } from '../../../src/api/wire';
 import { GraphTools } from './graph-tools';
 import { RunDrawing } from './run-drawing';
 import { RunHead } from './run-head';
@@ -21,7 +21,7 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
 
   const streamState = h('span', { class: 'stream-state', role: 'status' });
   const host = h('div', { class: 'graph-host' });
-  const panel = new TaskPanel(graph, { selectTask: (id) => select(id, true), toggleFamily: (f) => toggleFamily(f) });
+  const panel = new TaskPanel(graph, { selectTask: (id) => select(id, true), toggleFamily: (f) => toggleFamily(f), rerunFrom: (t) => void rerunFrom(t) });
   const view = new GraphView(host, (key) => select(key, false));
   host.prepend(h('p', { class: 'muted graph-wait' }, 'Waiting for the graph…'));
   const tools = new GraphTools(graph, view, { select: (key, center) => select(key, center), toggleFamily: (f) => toggleFamily(f) });
@@ -54,6 +54,26 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
     void drawing.relayout();
     // The panel that asked (or shows that family) says what the toggle did: "Collapse…" after "Expand…".
     if (selected?.startsWith('family:') || panel.family === f) panel.showFamily(f);
+  };
+
+  /**
+   * "Re-run from here": the task's outputs and those of every task recorded as built from them
+   * are removed (after a confirmation that lists them), then this run's task starts again with
+   * its parameters, so that exactly those are built again; the view moves to the new run.
+   */
+  const rerunFrom = async (t: TaskNode): Promise<void> => {
+    if (!run) return;
+    const url = `/api/tasks/${t.id.split('/').map(encodeURIComponent).join('/')}/invalidate?downstream=true`;
+    try {
+      const dry = await api<InvalidateAnswer>(`${url}&dry_run=true`, { method: 'POST' });
+      const list = dry.data.tasks.map((x) => `  ${x.task_id}`).join('\n');
+      if (!window.confirm(`Re-run ${t.name} and what was built from it? This removes the outputs of ${dry.data.tasks.length} task(s):\n${list}\nthen starts ${run.task} again.`)) return;
+      await api<InvalidateAnswer>(url, { method: 'POST' });
+      const started = await api<RunStarted>(`/api/chains/${run.task}`, { method: 'POST', json: run.params });
+      if (started.data.run_id) location.hash = `#/runs/${started.data.run_id}`;
+    } catch (err) {
+      head.say('error', `Could not re-run from ${t.name}: ${(err as Error).message}`);
+    }
   };
 
   const select = (key: string, center: boolean): void => {

@@ -41,6 +41,13 @@ function invalidateControls(t: TaskNode): HTMLElement {
     result);
 }
 
+/** The task's form with its parameters filled in: `#/chains/<type>/<chain>/<Task>?k=v`. */
+function runAgainHref(t: TaskNode): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(t.params)) q.set(k, Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : JSON.stringify(v));
+  return `#/chains/${t.family}${q.size ? `?${q}` : ''}`;
+}
+
 /** The order of a family's members in its panel: what needs attention first. */
 const MEMBER_ORDER: readonly TaskState[] = ['FAILED', 'UPSTREAM_FAILED', 'CANCELLED', 'RUNNING', 'QUEUED', 'PENDING', 'DONE'];
 
@@ -93,7 +100,7 @@ export class TaskPanel {
 
   constructor(
     private readonly graph: RunGraph,
-    private readonly actions: { selectTask: (id: string) => void; toggleFamily: (family: string) => void },
+    private readonly actions: { selectTask: (id: string) => void; toggleFamily: (family: string) => void; rerunFrom: (t: TaskNode) => void },
   ) {
     this.empty();
   }
@@ -129,6 +136,9 @@ export class TaskPanel {
         h('dt', {}, 'Duration'), (this.#duration = h('dd', {}, this.#durationText(t))),
       ),
       h('p', { class: 'hint zone-note' }, `Times are local (${zoneNote()}).`),
+      h('div', { class: 'task-actions' },
+        h('a', { href: runAgainHref(t), class: 'button-link', 'data-action': 'run-again' }, 'Run again with these parameters'),
+        t.state === 'DONE' ? h('button', { type: 'button', 'data-action': 'rerun-from', title: 'Remove its outputs and those built from them, then start this run’s task again', onclick: () => this.actions.rerunFrom(t) }, 'Re-run from here…') : null),
       h('h3', {}, 'Parameters'),
       Object.keys(t.params).length
         ? h('table', { class: 'params-table' }, h('tbody', {}, Object.entries(t.params).map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, typeof v === 'string' ? v : JSON.stringify(v))))))
