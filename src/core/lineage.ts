@@ -47,6 +47,18 @@ export function classKeyOf(taskId: string): string {
 }
 
 /**
+ * `classKeyOf` for ids that come in runs of one class (a fan-in's inputs): the key is sliced
+ * once per run, not once per id.
+ */
+export function classKeys(): (taskId: string) => string {
+  let last = '';
+  return (id) => {
+    if (!(id.startsWith(last) && id.lastIndexOf('/') === last.length)) last = classKeyOf(id);
+    return last;
+  };
+}
+
+/**
  * A build's fingerprint. Built from no inputs, it is the hash in its id: that is already the
  * md5 of its parameters and its `version`, so nothing new needs hashing (a 100,000-leaf
  * fan-in's root takes one per leaf). Built from inputs, it is the md5 of its id and version
@@ -93,13 +105,11 @@ export function makeLineage(o: {
   upstreamOf: (input: LineageInput) => Readonly<Record<string, string | null>> | undefined;
 }): Lineage {
   const upstream: Record<string, string | null> = {};
-  let lastKey = '';
+  const keyOf = classKeys();
   for (const i of o.inputs) {
     const up = o.upstreamOf(i);
     if (up) for (const k in up) upstream[k] = up[k] ?? null;
-    // Inputs of one class come in runs: its key is sliced once per run, not once per input.
-    if (!(i.id.startsWith(lastKey) && i.id.lastIndexOf('/') === lastKey.length)) lastKey = classKeyOf(i.id);
-    upstream[lastKey] = i.version;
+    upstream[keyOf(i.id)] = i.version;
   }
   return {
     format: 1,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { taskFolder } from '../core/binding';
-import { LINEAGE_FILE, type Lineage, classKeyOf, fingerprintOf, lineageText, parseLineage } from '../core/lineage';
+import { LINEAGE_FILE, type Lineage, classKeys, fingerprintOf, lineageText, parseLineage } from '../core/lineage';
 import type { TargetStore } from '../core/target';
 import { inParallel } from '../core/parallel';
 import { FamilyIndex } from './lineage-family';
@@ -120,14 +120,11 @@ export async function readLineages(store: TargetStore, ids: readonly string[], i
 export async function lineageSummaries(store: TargetStore, inputs: readonly { id: string; version: string | null }[], runId: string): Promise<(LineageSummary | undefined)[]> {
   const cache = caches.get(store);
   const families = new FamilyIndex(store);
-  let lastKey = '';
+  const keyOf = classKeys();
   const out = inputs.map(({ id, version }): LineageSummary | undefined => {
     const s = cache?.get(id);
     if (s && s.runId === runId) return s;
-    if (!families.available) return undefined;
-    // Inputs of one class come in runs: its key is sliced once per run, not once per input.
-    if (!(id.startsWith(lastKey) && id.lastIndexOf('/') === lastKey.length)) lastKey = classKeyOf(id);
-    if (families.inputsOf(lastKey)?.length === 0) return { fingerprint: fingerprintOf(id, version, []), builtAt: null, upstream: NO_UPSTREAM, runId };
+    if (families.available && families.inputsOf(keyOf(id))?.length === 0) return { fingerprint: fingerprintOf(id, version, []), builtAt: null, upstream: NO_UPSTREAM, runId };
     return undefined;
   });
   const ids = inputs.map((i) => i.id);

@@ -81,3 +81,20 @@ export async function text(path: string): Promise<string> {
   if (!res.ok) throw new ApiError(res.status, 'ERROR', body.slice(0, 200), null);
   return body;
 }
+
+/** `/api/<base>/<id>/<rest>` with each segment of a slash-separated id (a task id, a task ref) encoded. */
+export function idPath(base: string, id: string, rest = ''): string {
+  return `/api/${base}/${id.split('/').map(encodeURIComponent).join('/')}${rest}`;
+}
+
+/**
+ * Invalidate a task's outputs (and, with `downstream`, those built from them) once the user
+ * agrees: what would go is asked first (a dry run) and `question` turns it into the
+ * confirmation's text. The answer of the real call; null when the user said no.
+ */
+export async function invalidateConfirmed<T extends { tasks: unknown[] }>(taskId: string, downstream: boolean, question: (dry: T) => string): Promise<{ message: string; data: T } | null> {
+  const url = idPath('tasks', taskId, `/invalidate?downstream=${downstream}`);
+  const dry = await api<T>(`${url}&dry_run=true`, { method: 'POST' });
+  if (!window.confirm(question(dry.data))) return null;
+  return api<T>(url, { method: 'POST' });
+}

@@ -8,8 +8,9 @@ export const NAME_FONT = `600 12px ${FAMILY}`;
 export const SUB_FONT = `10.5px ${FAMILY}`;
 
 let ctx: CanvasRenderingContext2D | null | undefined;
-const cache = new Map<string, string>();
 const CACHE_MAX = 20_000;
+/** Where there is no canvas (tests outside a browser): a rough width per character. */
+const CHAR_W = 7;
 
 let font = '';
 
@@ -23,39 +24,35 @@ function measurer(f: string): CanvasRenderingContext2D | null {
   return ctx;
 }
 
-export function fitText(text: string, fontName: string, width: number): string {
-  const key = `${fontName}|${width}|${text}`;
+/** What `make` gives for `key`, remembered (a bounded cache: cleared when full). */
+function remembered<T>(cache: Map<string, T>, key: string, make: () => T): T {
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const c = measurer(fontName);
-  let out = text;
-  if (c) {
-    if (c.measureText(text).width > width) {
-      // The longest prefix that fits with its ellipsis.
-      let lo = 0;
-      let hi = text.length;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (c.measureText(`${text.slice(0, mid)}…`).width <= width) lo = mid;
-        else hi = mid - 1;
-      }
-      out = `${text.slice(0, lo)}…`;
-    }
-  } else if (text.length * 7 > width) out = `${text.slice(0, Math.max(0, Math.floor(width / 7) - 1))}…`;
+  const v = make();
   if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(key, out);
-  return out;
+  cache.set(key, v);
+  return v;
 }
 
-/** The width of a text in a font (px), cached; a rough estimate where there is no canvas. */
-export function textWidth(text: string, fontName: string): number {
-  const key = `${fontName}|w|${text}`;
-  const hit = widths.get(key);
-  if (hit !== undefined) return hit;
-  const c = measurer(fontName);
-  const w = c ? c.measureText(text).width : text.length * 6;
-  if (widths.size >= CACHE_MAX) widths.clear();
-  widths.set(key, w);
-  return w;
-}
 const widths = new Map<string, number>();
+const fits = new Map<string, string>();
+
+/** The width of a text in a font (px), cached. */
+export function textWidth(text: string, fontName: string): number {
+  return remembered(widths, `${fontName}|${text}`, () => measurer(fontName)?.measureText(text).width ?? text.length * CHAR_W);
+}
+
+export function fitText(text: string, fontName: string, width: number): string {
+  return remembered(fits, `${fontName}|${width}|${text}`, () => {
+    if (textWidth(text, fontName) <= width) return text;
+    // The longest prefix that fits with its ellipsis.
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (textWidth(`${text.slice(0, mid)}…`, fontName) <= width) lo = mid;
+      else hi = mid - 1;
+    }
+    return `${text.slice(0, lo)}…`;
+  });
+}

@@ -73,7 +73,6 @@ function paramsText(params: Record<string, unknown>): string {
     .join(' ');
 }
 
-
 /**
  * The tasks of one run and how they are shown. `structure` counts changes of nodes and edges
  * (they need a new layout); state changes only repaint.

@@ -79,7 +79,8 @@ export class GraphView {
       const p = l.nodes[n.key];
       if (!p) continue;
       const data = n.kind === 'family' ? `data-family="${esc(n.family ?? '')}"` : `data-id="${esc(n.key)}"`;
-      const tab = this.#familyOf(n.key)?.[0] === n.key || !this.#familyOf(n.key) ? '0' : '-1';
+      const members = this.#familyOf(n.key);
+      const tab = !members || members[0] === n.key ? '0' : '-1';
       nodes += `<g class="node ${n.kind} ${stateClass(n.state)}${n.key === this.#selected ? ' selected' : ''}" data-key="${esc(n.key)}" ${data} data-state="${n.state}" tabindex="${tab}" role="button" aria-label="${esc(ariaLabel(n))}" transform="translate(${p.x.toFixed(1)},${p.y.toFixed(1)})">${nodeInner(n)}</g>`;
     }
     let frames = '';

@@ -1,4 +1,4 @@
-import { api, ApiError } from '../api';
+import { api, ApiError, idPath } from '../api';
 import { type Child, h, replace } from '../dom';
 import { takeEarly } from '../early';
 import { count } from '../format';
@@ -14,7 +14,7 @@ const POLL_MS = 3000;
 const plural = (n: number, word: string): string => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 
 function apiPath(task: string, query: URLSearchParams): string {
-  return `/api/partitions/${task.split('/').map(encodeURIComponent).join('/')}?${query}`;
+  return idPath('partitions', task, `?${query}`);
 }
 
 /** A request for partitions under way: when it was asked, and its answer to come. */

@@ -1,4 +1,4 @@
-import { api, ApiError } from '../api';
+import { api, ApiError, invalidateConfirmed } from '../api';
 import { h, replace } from '../dom';
 import { RunGraph, type TaskNode } from '../graph/model';
 import { GraphView } from '../graph/view';
@@ -62,14 +62,13 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
    * its parameters, so that exactly those are built again; the view moves to the new run.
    */
   const rerunFrom = async (t: TaskNode): Promise<void> => {
-    if (!run) return;
-    const url = `/api/tasks/${t.id.split('/').map(encodeURIComponent).join('/')}/invalidate?downstream=true`;
+    const r = run;
+    if (!r) return;
     try {
-      const dry = await api<InvalidateAnswer>(`${url}&dry_run=true`, { method: 'POST' });
-      const list = dry.data.tasks.map((x) => `  ${x.task_id}`).join('\n');
-      if (!window.confirm(`Re-run ${t.name} and what was built from it? This removes the outputs of ${dry.data.tasks.length} task(s):\n${list}\nthen starts ${run.task} again.`)) return;
-      await api<InvalidateAnswer>(url, { method: 'POST' });
-      const started = await api<RunStarted>(`/api/chains/${run.task}`, { method: 'POST', json: run.params });
+      const done = await invalidateConfirmed<InvalidateAnswer>(t.id, true, (dry) =>
+        `Re-run ${t.name} and what was built from it? This removes the outputs of ${dry.tasks.length} task(s):\n${dry.tasks.map((x) => `  ${x.task_id}`).join('\n')}\nthen starts ${r.task} again.`);
+      if (!done) return;
+      const started = await api<RunStarted>(`/api/chains/${r.task}`, { method: 'POST', json: r.params });
       if (started.data.run_id) location.hash = `#/runs/${started.data.run_id}`;
     } catch (err) {
       head.say('error', `Could not re-run from ${t.name}: ${(err as Error).message}`);

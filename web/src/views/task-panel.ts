@@ -1,4 +1,4 @@
-import { api, ApiError } from '../api';
+import { api, ApiError, idPath, invalidateConfirmed } from '../api';
 import { h, replace } from '../dom';
 import { duration, logLine, time, zoneNote } from '../format';
 import type { RunGraph, TaskNode } from '../graph/model';
@@ -22,15 +22,14 @@ function staleFate(t: TaskNode): string {
 function invalidateControls(t: TaskNode): HTMLElement {
   const down = h('input', { type: 'checkbox', id: 'invalidate-downstream', checked: true });
   const result = h('p', { class: 'invalidate-result', role: 'status' });
-  const url = (dry: boolean): string => `/api/tasks/${t.id.split('/').map(encodeURIComponent).join('/')}/invalidate?downstream=${down.checked}${dry ? '&dry_run=true' : ''}`;
   const go = async (): Promise<void> => {
     try {
-      const dry = await api<InvalidateAnswer>(url(true), { method: 'POST' });
-      const files = dry.data.tasks.reduce((n, x) => n + x.keys.length, 0);
-      const list = dry.data.tasks.map((x) => `  ${x.task_id}${x.because ? ' (built from it)' : ''}`).join('\n');
-      if (!window.confirm(`Remove ${files} files of ${dry.data.tasks.length} task(s)?\n${list}`)) return;
-      const done = await api<InvalidateAnswer>(url(false), { method: 'POST' });
-      result.textContent = done.message;
+      const done = await invalidateConfirmed<InvalidateAnswer>(t.id, down.checked, (dry) => {
+        const files = dry.tasks.reduce((n, x) => n + x.keys.length, 0);
+        const list = dry.tasks.map((x) => `  ${x.task_id}${x.because ? ' (built from it)' : ''}`).join('\n');
+        return `Remove ${files} files of ${dry.tasks.length} task(s)?\n${list}`;
+      });
+      if (done) result.textContent = done.message;
     } catch (err) {
       result.textContent = `Could not invalidate: ${(err as Error).message}${err instanceof ApiError ? ` (${err.code})` : ''}`;
     }
@@ -82,7 +81,7 @@ export function taskBadge(state: TaskState, skipped = false): HTMLElement {
 }
 
 function logPath(id: string): string {
-  return `/api/tasks/${id.split('/').map(encodeURIComponent).join('/')}/log`;
+  return idPath('tasks', id, '/log');
 }
 
 /**
@@ -255,7 +254,7 @@ export class TaskPanel {
     const list = (title: string, items: LineageNeighbourJson[], none: string): (HTMLElement | null)[] =>
       [h('h4', {}, title), items.length ? h('ul', { class: 'lineage-list' }, items.map(item)) : h('p', { class: 'muted' }, none)];
     try {
-      const { data } = await api<LineageAnswer>(`/api/tasks/${t.id.split('/').map(encodeURIComponent).join('/')}/lineage`);
+      const { data } = await api<LineageAnswer>(idPath('tasks', t.id, '/lineage'));
       if (this.#task?.id !== t.id) return;
       replace(el, data.lineage === null ? h('p', { class: 'muted' }, 'No lineage recorded (built before nectar recorded lineage).') : null,
         list('Built from', data.built_from, 'nothing: it has no inputs'), list('Built into', data.built_into, 'nothing recorded yet'));
