@@ -7,6 +7,8 @@
  *   BrokenTask: requires a task that always fails, to see a stack trace in the UI.
  *   WideTask: requires `n` LeafTasks (a family of n), to see a big graph collapse.
  *   AuditTask: requires `n` CheckTasks, some failing in two ways: failures grouped by error.
+ *   ReportTask: the three stages and `n` LoadTasks of varied lengths side by side, then a
+ *     summary: a timeline with a critical path and a family's spread.
  *     npx nectar run testchains/WideTask --param n=5000
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -104,5 +106,30 @@ export class AuditTask extends task({ n: p.int({ default: 60, min: 1, max: 10_00
 
   async run(ctx: RunContext<AuditTask>) {
     await ctx.output.write(`${ctx.input.length} files checked\n`);
+  }
+}
+
+/** One partition to load: takes one to five times `ms / 3` (by `i`), then writes its number. */
+export class LoadTask extends task({
+  i: p.int({ min: 0 }),
+  ms: p.int({ default: 300, min: 0, max: 60_000, description: 'a third of the shortest load, in milliseconds' }),
+}) {
+  async run(ctx: RunContext<LoadTask>) {
+    await sleep((this.params.ms * (1 + ((this.params.i * 7) % 5))) / 3, undefined, { signal: ctx.signal });
+    await ctx.output.write(`${this.params.i}\n`);
+  }
+}
+
+/** A nightly report: extract → transform → load beside `n` loads of varied lengths, then one summary. */
+export class ReportTask extends task({
+  n: p.int({ default: 24, min: 1, max: 10_000, description: 'how many LoadTasks' }),
+  ms: p.int({ default: 300, min: 0, max: 60_000, description: 'the pace of every task, in milliseconds' }),
+}) {
+  requires() {
+    return [new StepsTask({ steps: 2, ms: this.params.ms }), ...Array.from({ length: this.params.n }, (_, i) => new LoadTask({ i, ms: this.params.ms }))];
+  }
+
+  async run(ctx: RunContext<ReportTask>) {
+    await ctx.output.write(`${ctx.input.length - 1} partitions loaded\n`);
   }
 }

@@ -33,6 +33,11 @@ run('accessibility and small screens', () => {
       await page.click('g.node[data-id*="/FailingTask/"]');
       await page.waitForSelector('.panel pre.stack');
     } },
+    { name: 'run timeline with a row pointed at and one chosen', hash: `#/runs/${done}/timeline`, ready: '.tl-row', then: async (page) => {
+      await page.click('.tl-row:has-text("StepsTask") .tl-label');
+      await page.hover('.tl-row .tl-bar >> nth=0');
+      await page.waitForSelector('.tl-tip:not([hidden])');
+    } },
     { name: 'schedules', hash: '#/schedules', ready: '.schedules-table, .empty' },
     { name: 'partitions', hash: '#/partitions?task=elections/donations_chain/CandidateCountsTask&from=2012-10-01&to=2012-10-31', ready: '.pgrid .pc' },
   ];

@@ -1,5 +1,6 @@
 import './app.css';
 import './graph/graph.css';
+import './timeline/timeline.css';
 import { onConnection } from './api';
 import { dropEarly } from './early';
 import { catalogueView } from './views/catalogue';
@@ -7,6 +8,7 @@ import { partitionsView } from './views/partitions';
 import { runView } from './views/run';
 import { runsView } from './views/runs';
 import { schedulesView } from './views/schedules';
+import { timelineView } from './views/timeline';
 
 /**
  * The nectar UI: a hash router over five views. It talks to the API over HTTP only, so it
@@ -32,7 +34,10 @@ function route(): void {
     if (a.dataset['nav'] === section) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
-  if (parts[0] === 'runs' && parts[1]) {
+  if (parts[0] === 'runs' && parts[1] && parts[2] === 'timeline') {
+    document.title = 'Run timeline · nectar';
+    leave = timelineView(app, parts[1], new URLSearchParams(q));
+  } else if (parts[0] === 'runs' && parts[1]) {
     document.title = 'Run · nectar';
     leave = runView(app, parts[1], new URLSearchParams(q));
   } else if (parts[0] === 'runs') {

@@ -29,7 +29,8 @@ export class RunHead {
 
   constructor(
     private readonly runId: string,
-    private readonly view: GraphView,
+    /** The graph, for its SVG export; none on the timeline. */
+    private readonly view: GraphView | null,
   ) {}
 
   render(r: RunSummary): void {
@@ -37,8 +38,9 @@ export class RunHead {
       this.#built = true;
       replace(this.el, h('div', { class: 'title' }, this.#title, this.#badge, this.#trigger), this.#sub, this.#times, this.#skipped, this.#error,
         h('div', { class: 'actions' }, this.#cancel, this.#retry,
-          h('button', { type: 'button', onclick: () => this.#exportSvg(), 'data-action': 'export-svg' }, 'Export SVG'),
-          h('button', { type: 'button', onclick: () => void this.#exportDot(), 'data-action': 'export-dot' }, 'Export DOT')));
+          this.view ? h('button', { type: 'button', onclick: () => this.#exportSvg(), 'data-action': 'export-svg' }, 'Export SVG') : null,
+          h('button', { type: 'button', onclick: () => void this.#exportDot(), 'data-action': 'export-dot' }, 'Export DOT')),
+        this.#tabs());
       // Arriving here from a form that started the run, focus was on a button now gone: it goes to the run's title.
       this.#title.tabIndex = -1;
       if (!document.activeElement || document.activeElement === document.body) this.#title.focus({ preventScroll: true });
@@ -56,6 +58,14 @@ export class RunHead {
     replace(this.#error, r.error ? h('div', { class: 'error-box', role: 'alert' }, h('p', { class: 'error-message' }, r.error.code ? h('code', {}, r.error.code) : null, ' ', r.error.message)) : null);
     this.#cancel.disabled = !active;
     this.#retry.disabled = !canRetry(r.state);
+  }
+
+  /** Graph or timeline: two views of the run, each a link (the hash says which). */
+  #tabs(): HTMLElement {
+    const timeline = !this.view;
+    const tab = (label: string, href: string, current: boolean): HTMLElement => h('a', { href, class: 'run-tab', ...(current ? { 'aria-current': 'page' } : {}) }, label);
+    return h('nav', { class: 'run-tabs', 'aria-label': 'Views of this run' },
+      tab('Graph', `#/runs/${this.runId}`, !timeline), tab('Timeline', `#/runs/${this.runId}/timeline`, timeline));
   }
 
   say(kind: 'ok' | 'error', msg: string): void {
@@ -82,7 +92,7 @@ export class RunHead {
   }
 
   #exportSvg(): void {
-    download(`nectar-run-${this.runId}.svg`, 'image/svg+xml', this.view.exportSvg(graphCss));
+    if (this.view) download(`nectar-run-${this.runId}.svg`, 'image/svg+xml', this.view.exportSvg(graphCss));
   }
 
   async #exportDot(): Promise<void> {

@@ -11,13 +11,16 @@ import { TaskPanel } from './task-panel';
 
 /**
  * `#/runs/<id>`: the run's DAG, live from its event stream, with a panel for the selected task.
- * `#/runs/<id>?expand=all` starts with every family expanded, however big.
+ * `#/runs/<id>?expand=all` starts with every family expanded, however big; `?task=<id>` with
+ * that task selected.
  */
 export function runView(root: HTMLElement, runId: string, query = new URLSearchParams()): () => void {
   const t0 = performance.now();
   const graph = new RunGraph(query.get('expand') === 'all');
   let run: RunSummary | null = null;
   let selected: string | null = null;
+  /** `?task=<id>` (the timeline's "Show in the graph"): selected and centred once drawn. */
+  let wanted = query.get('task');
 
   const streamState = h('span', { class: 'stream-state', role: 'status' });
   const host = h('div', { class: 'graph-host' });
@@ -35,6 +38,11 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
 
   const drawing = new RunDrawing(graph, view, host, t0, {
     drawn: () => {
+      if (wanted && graph.tasks.has(wanted)) {
+        const id = wanted;
+        wanted = null;
+        select(id, true);
+      }
       if (selected) view.select(selected.startsWith('family:') ? selected : graph.keyOf(selected));
       tools.refreshSearch();
     },
