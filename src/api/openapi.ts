@@ -1,5 +1,6 @@
-import { RUN_STATES } from '../core/states';
+import { RUN_STATES, TASK_STATES } from '../core/states';
 import { paramsSchemaOf } from '../core/task';
+import { TASK_HISTORY_MAX } from '../runtime/run-queries';
 import type { Runtime } from '../runtime/runtime';
 
 const envelope = (data: Record<string, unknown>): Record<string, unknown> => ({
@@ -9,6 +10,36 @@ const envelope = (data: Record<string, unknown>): Record<string, unknown> => ({
 const errorSchema = { $ref: '#/components/schemas/Error' };
 const errors = (...codes: number[]): Record<string, unknown> =>
   Object.fromEntries(codes.map((c) => [String(c), { description: `error ${c}`, content: { 'application/json': { schema: errorSchema } } }]));
+
+const nullable = (type: string): Record<string, unknown> => ({ type: [type, 'null'] });
+
+/** `GET /api/tasks/.../runs`: its path parameters and the answer's schema (wire.ts `TaskRunsAnswer`). */
+function taskRunsPath(): Record<string, unknown> {
+  const segment = (name: string, pattern: string): Record<string, unknown> => ({ name, in: 'path', required: true, schema: { type: 'string', pattern } });
+  const run = {
+    type: 'object',
+    properties: {
+      run_id: { type: 'string' }, run_url: { type: 'string' }, run_state: { enum: RUN_STATES },
+      root: { type: 'boolean', description: "the task is the run's root" }, ref: { type: 'string', description: "the run's root task reference" },
+      state: { enum: TASK_STATES, description: "the task's state in that run" }, skipped: { type: 'boolean' }, attempts: { type: 'integer' },
+      created_at: { type: 'integer', description: "the run's, epoch ms" }, started_at: nullable('integer'), ended_at: nullable('integer'),
+      duration_ms: { ...nullable('integer'), description: 'ended_at - started_at for a task that ran' }, error: { type: ['object', 'null'] },
+    },
+  };
+  return {
+    get: {
+      summary: 'The runs in which a task id was recorded (as root or dependency), newest first; none for a task that never ran',
+      parameters: [
+        segment('type', '^[A-Za-z0-9_-]+$'), segment('chain', '^[A-Za-z0-9_-]+$'), segment('task', '^[A-Za-z0-9_-]+$'), segment('hash', '^[0-9a-f]{32}$'),
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: TASK_HISTORY_MAX, default: 20 } },
+      ],
+      responses: {
+        '200': { description: 'the task id and its runs', content: { 'application/json': { schema: envelope({ task_id: { type: 'string' }, runs: { type: 'array', items: run } }) } } },
+        ...errors(400, 401),
+      },
+    },
+  };
+}
 
 /** OpenAPI 3.1 of this server, generated from the registry: one POST per task, its params as the schema. */
 export function openApi(rt: Runtime): Record<string, unknown> {
@@ -37,9 +68,23 @@ export function openApi(rt: Runtime): Record<string, unknown> {
   const get = (summary: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ get: { summary, responses: { '200': { description: 'ok' }, ...errors(400, 401, 404) }, ...extra } });
   paths['/api/chains'] = get('Every task: type, chain, name, endpoint, parameter schema');
   paths['/api/chainstatus'] = get('Status of a task id', { parameters: [{ name: 'chain', in: 'query', required: true, schema: { type: 'string' } }] });
-  paths['/api/runs'] = get('Run history, newest first', {
+  const time = (name: 'from' | 'to', what: string): Record<string, unknown> => ({
+    name,
+    in: 'query',
+    description: `runs created ${what}: an ISO date (UTC midnight), an ISO date-time with its zone, or epoch milliseconds`,
+    schema: { oneOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }] },
+  });
+  paths['/api/runs'] = get('Run history, newest first; filters combine, total counts every run matching them', {
     parameters: [
       { name: 'state', in: 'query', schema: { enum: RUN_STATES } },
+      { name: 'task', in: 'query', description: "the run's root task: type/chain/Task exactly, type/Task, or the class name Task", schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+){0,2}$' } },
+      {
+        name: 'params', in: 'query', style: 'form', explode: true,
+        description: "name=value, repeatable: each must match the run's parameter (a string equal to value, or a value whose JSON is value: n=5, flag=true)",
+        schema: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*=' } },
+      },
+      time('from', 'at or after this (inclusive)'),
+      time('to', 'before this (exclusive)'),
       { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
       { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
     ],
@@ -78,6 +123,7 @@ export function openApi(rt: Runtime): Record<string, unknown> {
       responses: { '200': { description: 'removed (or, a dry run, would remove): the tasks and their keys' }, ...errors(400, 401, 409) },
     },
   };
+  paths['/api/tasks/{type}/{chain}/{task}/{hash}/runs'] = taskRunsPath();
   paths['/api/tasks/{type}/{chain}/{task}/{hash}/lineage'] = get('What a task was built from and what was recorded as built from it, across runs, each with whether it is there and stale now');
   paths['/healthz'] = get('Health');
   paths['/metrics'] = get('Prometheus metrics');

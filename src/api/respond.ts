@@ -21,6 +21,15 @@ export function nameParam(req: Request, key: string): string {
   return v;
 }
 
+/** A whole-number query parameter within bounds, `def` when absent; anything else is a 400 naming it. */
+export function intQuery(req: Request, key: string, def: number, min: number, max: number): number {
+  const raw = req.query[key];
+  if (raw === undefined) return def;
+  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) fail('BAD_REQUEST', `'${key}' must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`, { param: key });
+  return n;
+}
+
 /** `scheme://host` of this request, for the URLs we hand out. */
 export function baseUrl(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`;

@@ -1,7 +1,7 @@
-import type { RunRow, RunTrigger, TaskRow } from '../runtime/types';
-import type { RunNode, RunSummary, RunTriggerJson } from './wire';
+import type { RunRow, RunTrigger, TaskInRun, TaskRow } from '../runtime/types';
+import type { RunNode, RunSummary, RunTriggerJson, TaskRunJson } from './wire';
 
-/** How runs and their tasks are answered (`GET /api/runs`, a run's detail, its live snapshot). */
+/** How runs and their tasks are answered (`GET /api/runs`, a run's detail, its live snapshot, a task's history). */
 
 export function triggerJson(t: RunTrigger): RunTriggerJson {
   if (t.kind === 'backfill') return { ...t, label: `backfill ${t.backfill.slice(0, 8)} ${t.partition}` };
@@ -50,3 +50,21 @@ export function nodeJson(t: TaskRow): RunNode {
   };
 }
 
+/** One entry of a task's history. A skipped task did not run: no duration. */
+export function taskRunJson({ run, task }: TaskInRun, base: string): TaskRunJson {
+  const t = timing(task);
+  return {
+    run_id: run.id,
+    run_url: `${base}/api/runs/${run.id}`,
+    run_state: run.state,
+    root: run.rootTaskId === task.taskId,
+    ref: run.ref,
+    state: task.state,
+    skipped: task.skipped,
+    attempts: task.attempts,
+    created_at: run.createdAt,
+    ...t,
+    duration_ms: task.skipped ? null : t.duration_ms,
+    error: task.error ?? null,
+  };
+}

@@ -297,3 +297,4 @@ export interface RunEvents {
 
 // Backfills and the partitions view: their own module, re-exported here (the one file the UI imports).
 export type * from './wire-backfills';
+export type * from './wire-history';

@@ -29,6 +29,9 @@ export function paramsHash(params: { [key: string]: Json }, version?: string): s
 /** Names of types, chains and tasks: what may appear in a path segment. */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 
+/** A parameter name as a run filter takes it (`params=name=value`): an identifier, so also a plain JSON path key. */
+export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** Where a task class lives: `chains/<type>/<chain>.ts`, exported as `name`. */
 export interface TaskLocation {
   readonly type: string;

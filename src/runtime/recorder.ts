@@ -65,6 +65,16 @@ export class Recorder {
     return found;
   }
 
+  /** The in-memory rows of a task id, one per active run that has it. */
+  rowsOf(taskId: string): TaskRow[] {
+    const out: TaskRow[] = [];
+    for (const rows of this.#tasks.values()) {
+      const row = rows.get(taskId);
+      if (row) out.push(row);
+    }
+    return out;
+  }
+
   /**
    * The run ended: write every task as the scheduler saw it last (dynamic edges included), then
    * forget it. `after` (the run's own row) is issued right behind the task rows, in the same

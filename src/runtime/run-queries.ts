@@ -1,5 +1,6 @@
 import { NectarError } from '../core/errors';
-import type { RunQuery, RunRow, TaskRow } from '../store/types';
+import { newestFirst } from '../store/run-filter';
+import { type RunQuery, type RunRow, TASK_RUNS_KEPT, type TaskInRun, type TaskRow } from '../store/types';
 import type { RunManager } from './runs';
 
 /** A run and the rows of its tasks, in the order they were first recorded. */
@@ -20,6 +21,25 @@ export async function findRun(runs: RunManager, id: string): Promise<RunWithTask
   if (!run) return undefined;
   const tasks = runs.recorder.activeTasks(id) ?? (await runs.store.getTasks(id));
   return { run, tasks };
+}
+
+/** The most runs `taskHistory` answers: what the stores keep per task. */
+export const TASK_HISTORY_MAX = TASK_RUNS_KEPT;
+
+/**
+ * A task's history: the runs that recorded it, newest first, at most `limit` (see
+ * `RunStore.taskRuns`). A run in flight here shows as it is now, its run and the task's row from
+ * memory (the store lags behind), including one whose row is not written yet.
+ */
+export async function taskHistory(runs: RunManager, taskId: string, limit: number): Promise<TaskInRun[]> {
+  const live = new Map(runs.recorder.rowsOf(taskId).map((t) => [t.runId, t]));
+  const out = new Map<string, TaskInRun>();
+  for (const x of await runs.store.taskRuns(taskId, limit)) out.set(x.run.id, { run: runs.activeRun(x.run.id) ?? x.run, task: live.get(x.run.id) ?? x.task });
+  for (const task of live.values()) {
+    const run = runs.activeRun(task.runId);
+    if (run && !out.has(run.id)) out.set(run.id, { run, task });
+  }
+  return [...out.values()].sort((a, b) => newestFirst(a.run, b.run)).slice(0, limit);
 }
 
 /** Cancel a run in flight and wait until its end is recorded: the run as stored then. */

@@ -7,5 +7,5 @@ export type { TaskGraph } from '../dag/render';
 export type { DiscoveredTask, DiscoveryProblem, Registry } from '../discovery/registry';
 export type { QueueDepth } from '../distributed/executor';
 export type { RunResult, TaskRecord } from '../scheduler/scheduler';
-export type { BackfillPart, BackfillRow, BackfillState, PartState, RunQuery, RunRow, RunStore, RunTrigger, ScheduleState, ScheduleTrigger, TaskRow } from '../store/types';
+export type { BackfillPart, BackfillRow, BackfillState, PartState, RunQuery, RunRow, RunStore, RunTrigger, ScheduleState, ScheduleTrigger, TaskInRun, TaskRow } from '../store/types';
 export type { CompiledSchedule } from '../discovery/schedules';

@@ -10,13 +10,15 @@ export interface PruneKeys {
   byCreated: string;
   state(s: RunState): string;
   latest(taskId: string): string;
+  taskRuns(taskId: string): string;
 }
 
 const PAGE = 500;
 
 /**
  * Remove the runs created before `before` that are not in flight, with their task rows (and
- * the "latest run of this task" pointers that still name them); returns how many runs went.
+ * the "latest run of this task" pointers that still name them, and their ids in the runs sets
+ * of their tasks: a set left empty is gone with its last member); returns how many runs went.
  * One run at a time in a MULTI, so a reader sees a run whole or not at all.
  */
 export async function pruneRedisRuns(redis: Redis, k: PruneKeys, before: number): Promise<number> {
@@ -36,6 +38,7 @@ export async function pruneRedisRuns(redis: Redis, k: PruneKeys, before: number)
       const m = redis.multi().del(k.run(id), k.tasks(id), k.order(id)).zrem(k.byCreated, id);
       for (const s of RUN_STATES) m.zrem(k.state(s), id);
       taskIds.forEach((t, i) => {
+        m.zrem(k.taskRuns(t), id);
         if (latest[i] === id) m.del(k.latest(t));
       });
       await m.exec();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
+import { TASK_RUNS_KEPT } from './types';
 
 /**
  * The Lua scripts of the Redis run store (`lua/<name>.lua`, each saying what it does and
@@ -22,6 +23,7 @@ const FILES = {
   nectarScheduleClaim: 'schedule-claim',
   nectarSchedulePause: 'schedule-pause',
   nectarScheduleDeadline: 'schedule-deadline',
+  nectarRunRows: 'run-rows',
 } as const;
 type Command = keyof typeof FILES;
 
@@ -53,9 +55,18 @@ export interface TaskRowWrite {
   tasks: string;
   order: string;
   latest: string;
+  /** The task's runs (its history), added to when the row is new to its run. */
+  taskRuns: string;
   taskId: string;
   json: string;
   runId: string;
+}
+
+export interface PutTasksKeys {
+  /** The task counter (first-write order). */
+  taskSeq: string;
+  /** The by-created set of runs: a task's runs are scored by their run's creation. */
+  byCreated: string;
 }
 
 export interface InterruptKeys {
@@ -88,7 +99,7 @@ export interface TaskRewrite {
 export interface RunScripts {
   putRun(keys: PutRunKeys, args: PutRunArgs): Promise<void>;
   /** All in one script call: the caller keeps batches small enough not to block Redis long. */
-  putTasks(taskSeq: string, rows: readonly TaskRowWrite[]): Promise<void>;
+  putTasks(keys: PutTasksKeys, rows: readonly TaskRowWrite[]): Promise<void>;
   /** True if the run was marked interrupted; false if it had changed since it was read, or its owner came alive. */
   interrupt(keys: InterruptKeys, args: InterruptArgs): Promise<boolean>;
   /** The owners whose heartbeat has not expired (the others are forgotten). */
@@ -105,6 +116,8 @@ export interface RunScripts {
   scheduleDeadline(keys: ScheduleKeys, args: { key: string; tick: number; now: number }): Promise<boolean>;
   /** The schedule's hash after the change. */
   schedulePause(keys: ScheduleKeys, args: { key: string; paused: boolean; now: number }): Promise<Record<string, string>>;
+  /** The json and owner of each run hash, in order (null when absent). */
+  runRows(keys: { runs: readonly string[] }): Promise<Array<[json: string | null, owner: string | null]>>;
 }
 
 /** A schedule's hash and the set of every schedule key. */
@@ -135,11 +148,11 @@ export function runScripts(redis: Redis): RunScripts {
       if (a.owner !== undefined) args.push(a.owner);
       await call('nectarPutRun', [k.run, k.byCreated, ...k.states], args);
     },
-    async putTasks(taskSeq, rows) {
-      const keys = [taskSeq];
-      const args: string[] = [];
+    async putTasks(k, rows) {
+      const keys = [k.taskSeq, k.byCreated];
+      const args: string[] = [String(TASK_RUNS_KEPT)];
       for (const r of rows) {
-        keys.push(r.tasks, r.order, r.latest);
+        keys.push(r.tasks, r.order, r.latest, r.taskRuns);
         args.push(r.taskId, r.json, r.runId);
       }
       await call('nectarPutTasks', keys, args);
@@ -170,6 +183,14 @@ export function runScripts(redis: Redis): RunScripts {
     },
     async schedulePause(k, a) {
       return pairs(await call('nectarSchedulePause', [k.schedule, k.schedules], [a.key, a.paused ? '1' : '0', String(a.now)]));
+    },
+    async runRows(k) {
+      const reply = k.runs.length === 0 ? [] : await call('nectarRunRows', k.runs, []);
+      const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+      return k.runs.map((_, i) => {
+        const pair: unknown = Array.isArray(reply) ? reply[i] : undefined;
+        return Array.isArray(pair) ? [str(pair[0]), str(pair[1])] : [null, null];
+      });
     },
   };
 }

@@ -1,11 +1,12 @@
 import Redis from 'ioredis';
 import { RUN_STATES, type RunState, isActiveRun, isNotStarted } from '../core/states';
 import { RedisBackfills } from './redis-backfills';
-import type { BackfillPart, BackfillRow, DeadlineMiss, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
-import { RUN_INTERRUPTED, TASK_INTERRUPTED, backfillFromJson, clampInt } from './rows';
+import type { BackfillPart, BackfillRow, DeadlineMiss, RunQuery, RunRow, RunStore, ScheduleState, TaskInRun, TaskRow } from './types';
+import { RUN_INTERRUPTED, TASK_INTERRUPTED, backfillFromJson } from './rows';
 import { isStr, runFromJson, runJson, scheduleFromHash, taskFromJson } from './redis-rows';
 import { type RunScripts, runScripts, type TaskRewrite } from './redis-scripts';
 import { pruneRedisRuns } from './redis-prune';
+import { type ListContext, listRedisRuns, redisTaskRuns } from './redis-run-list';
 
 /** Task rows per script call: a 5,000-row batch is 10 calls sent back to back (one round trip), none blocking Redis for long. */
 const CHUNK = 500;
@@ -29,6 +30,7 @@ function keys(p: string) {
     byCreated: `${p}:runs:by-created`,
     state: (s: RunState) => `${p}:runs:state:${s}`,
     latest: (taskId: string) => `${p}:task-latest:${taskId}`,
+    taskRuns: (taskId: string) => `${p}:task-runs:${taskId}`,
     taskSeq: `${p}:runs:task-seq`,
     owners: `${p}:runs:owners`,
     ownerPrefix: `${p}:runs:owner:`,
@@ -42,7 +44,8 @@ function keys(p: string) {
  * The run store of distributed mode: every API server sharing one Redis sees the same runs.
  * A run is a hash (`<prefix>:run:<id>`: `json` and `owner`) indexed by sorted sets by creation
  * time, overall and per state; its task rows are a hash of JSON by task id plus a sorted set
- * of first-write order; `<prefix>:task-latest:<task id>` names the run that last wrote a task.
+ * of first-write order; `<prefix>:task-latest:<task id>` names the run that last wrote a task,
+ * and `<prefix>:task-runs:<task id>` holds the newest runs that recorded it (its history).
  * Writes are Lua scripts (atomic, and sent again whole if the connection drops under them)
  * issued without waiting in between, so a batch of thousands of task rows costs one round
  * trip. While Redis is down (restarting) commands wait in the client and go through when it
@@ -54,6 +57,7 @@ export class RedisRunStore implements RunStore {
   private readonly scripts: RunScripts;
   private readonly k: ReturnType<typeof keys>;
   private readonly backfills: RedisBackfills;
+  readonly #list: ListContext;
   private closing: Promise<void> | undefined;
   /** Once set, a lost connection is not retried: the client ends and what waits fails. */
   private stopRetrying = false;
@@ -73,6 +77,7 @@ export class RedisRunStore implements RunStore {
     redis.on('error', onError);
     this.redis = redis;
     this.scripts = runScripts(redis);
+    this.#list = { redis, scripts: this.scripts, k: this.k };
     this.backfills = new RedisBackfills(redis, prefix);
   }
 
@@ -88,8 +93,10 @@ export class RedisRunStore implements RunStore {
     const k = this.k;
     const calls: Promise<void>[] = [];
     for (let i = 0; i < rows.length; i += CHUNK) {
-      const chunk = rows.slice(i, i + CHUNK).map((t) => ({ tasks: k.tasks(t.runId), order: k.order(t.runId), latest: k.latest(t.taskId), taskId: t.taskId, json: JSON.stringify(t), runId: t.runId }));
-      calls.push(this.scripts.putTasks(k.taskSeq, chunk));
+      const chunk = rows.slice(i, i + CHUNK).map((t) => ({
+        tasks: k.tasks(t.runId), order: k.order(t.runId), latest: k.latest(t.taskId), taskRuns: k.taskRuns(t.taskId), taskId: t.taskId, json: JSON.stringify(t), runId: t.runId,
+      }));
+      calls.push(this.scripts.putTasks({ taskSeq: k.taskSeq, byCreated: k.byCreated }, chunk));
     }
     await Promise.all(calls);
   }
@@ -99,19 +106,12 @@ export class RedisRunStore implements RunStore {
     return runFromJson(json, owner);
   }
 
-  async listRuns(q: RunQuery): Promise<{ runs: RunRow[]; total: number }> {
-    const limit = clampInt(q.limit, 50, 1, 500);
-    const offset = clampInt(q.offset, 0, 0, Number.MAX_SAFE_INTEGER);
-    const index = q.state === undefined ? this.k.byCreated : this.k.state(q.state);
-    // Equal scores come in reverse member order: newest first, ties by id descending, as in SQLite.
-    const [ids, total] = await Promise.all([this.redis.zrevrange(index, offset, offset + limit - 1), this.redis.zcard(index)]);
-    const recs = await Promise.all(ids.map((id) => this.redis.hmget(this.k.run(id), 'json', 'owner')));
-    const runs: RunRow[] = [];
-    for (const [json, owner] of recs) {
-      const run = runFromJson(json, owner);
-      if (run) runs.push(run);
-    }
-    return { runs, total };
+  listRuns(q: RunQuery): Promise<{ runs: RunRow[]; total: number }> {
+    return listRedisRuns(this.#list, q);
+  }
+
+  taskRuns(taskId: string, limit: number): Promise<TaskInRun[]> {
+    return redisTaskRuns(this.#list, taskId, limit);
   }
 
   async getTasks(runId: string): Promise<TaskRow[]> {

@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ACTIVE_RUN_STATES, NOT_STARTED_TASK_STATES } from '../core/states';
-import { RUN_INTERRUPTED, TASK_INTERRUPTED, clampInt } from './rows';
+import { RUN_INTERRUPTED, TASK_INTERRUPTED } from './rows';
 import { GroupCommit } from './group-commit';
 import { BACKFILL_SCHEMA, SqliteBackfills } from './sqlite-backfills';
 import { json, RUN_COLS, type RunRec, runFromRec, TASK_COLS, type TaskRec, taskFromRec, type TaskWrite } from './sqlite-rows';
+import { SqliteRunList } from './sqlite-run-list';
 import { addScheduleColumns, SCHEDULE_SCHEMA, SqliteSchedules } from './sqlite-schedules';
-import type { BackfillPart, BackfillRow, DeadlineMiss, RunQuery, RunRow, RunStore, ScheduleState, TaskRow } from './types';
+import type { BackfillPart, BackfillRow, DeadlineMiss, RunQuery, RunRow, RunStore, ScheduleState, TaskInRun, TaskRow } from './types';
 
 const SCHEMA_VERSION = 1;
 
@@ -57,12 +58,6 @@ function prepare(db: Database.Database) {
        ON CONFLICT(run_id, task_id) DO UPDATE SET ${taskSet}, updated_seq = excluded.updated_seq`,
     ),
     getRun: db.prepare<[string], RunRec>(`SELECT ${RUN_COLS} FROM runs WHERE id = ?`),
-    listAll: db.prepare<[number, number], RunRec>(`SELECT ${RUN_COLS} FROM runs ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`),
-    listByState: db.prepare<[string, number, number], RunRec>(
-      `SELECT ${RUN_COLS} FROM runs WHERE state = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-    ),
-    countAll: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM runs'),
-    countByState: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM runs WHERE state = ?'),
     getTasks: db.prepare<[string], TaskRec>(`SELECT ${TASK_COLS} FROM tasks WHERE run_id = ? ORDER BY seq`),
     latestTask: db.prepare<[string], TaskRec>(`SELECT ${TASK_COLS} FROM tasks WHERE task_id = ? ORDER BY updated_seq DESC LIMIT 1`),
     // The ids come as one JSON array: one statement for any number of them, each an index seek (tasks_task_updated).
@@ -102,6 +97,7 @@ export class SqliteRunStore implements RunStore {
   private readonly backfills: SqliteBackfills;
   private readonly commits: GroupCommit;
   private readonly schedules: SqliteSchedules;
+  private readonly runList: SqliteRunList;
 
   constructor(path: string) {
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
@@ -128,6 +124,7 @@ export class SqliteRunStore implements RunStore {
     this.counter = max?.m ?? 0;
 
     this.stmts = prepare(db);
+    this.runList = new SqliteRunList(db);
     const s = this.stmts;
 
     // Retention: finished runs created before a time, their task rows first (one transaction).
@@ -177,17 +174,17 @@ export class SqliteRunStore implements RunStore {
 
   async listRuns(q: RunQuery): Promise<{ runs: RunRow[]; total: number }> {
     this.commits.flush();
-    const limit = clampInt(q.limit, 50, 1, 500);
-    const offset = clampInt(q.offset, 0, 0, Number.MAX_SAFE_INTEGER);
-    const s = this.stmts;
-    const recs = q.state === undefined ? s.listAll.all(limit, offset) : s.listByState.all(q.state, limit, offset);
-    const count = q.state === undefined ? s.countAll.get() : s.countByState.get(q.state);
-    return { runs: recs.map(runFromRec), total: count?.n ?? 0 };
+    return this.runList.list(q);
   }
 
   async getTasks(runId: string): Promise<TaskRow[]> {
     this.commits.flush();
     return this.stmts.getTasks.all(runId).map(taskFromRec);
+  }
+
+  async taskRuns(taskId: string, limit: number): Promise<TaskInRun[]> {
+    this.commits.flush();
+    return this.runList.taskRuns(taskId, limit);
   }
 
   async latestTask(taskId: string): Promise<TaskRow | undefined> {

@@ -133,12 +133,40 @@ export interface TaskRow extends TaskProgress {
   readonly params: { readonly [key: string]: Json };
 }
 
+/**
+ * Which runs a listing answers, newest first (ties by id descending). Filters combine: a run
+ * is listed when it matches every one given (`runFilter` in run-filter.ts says what matches).
+ */
 export interface RunQuery {
   state?: RunState;
+  /**
+   * The run's root task: `type/chain/Task` (its ref, exactly), `type/Task` (the CLI's form: that
+   * type and class name, in any chain) or `Task` (the class name, the ref's last segment).
+   */
+  task?: string;
+  /**
+   * Pairs the run's parameters must all match: `params[name]` is a string equal to `value`, or
+   * a value whose JSON is `value` (`5` matches the number 5, `true` the boolean). Names are
+   * identifiers (`/^[A-Za-z_][A-Za-z0-9_]*$/`); a store throws on another.
+   */
+  params?: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Epoch ms: runs created at or after. */
+  from?: number;
+  /** Epoch ms: runs created before. */
+  to?: number;
   /** 1..500, default 50. */
   limit?: number;
   offset?: number;
 }
+
+/** A task as recorded in one run, with that run: one entry of a task's history. */
+export interface TaskInRun {
+  readonly run: RunRow;
+  readonly task: TaskRow;
+}
+
+/** The most runs `taskRuns` answers: the Redis store keeps no more per task. */
+export const TASK_RUNS_KEPT = 100;
 
 /**
  * Where runs and task states are kept so that they survive a restart: embedded SQLite by
@@ -155,6 +183,13 @@ export interface RunStore {
   listRuns(q: RunQuery): Promise<{ runs: RunRow[]; total: number }>;
   /** The tasks of a run, in the order they were first recorded. */
   getTasks(runId: string): Promise<TaskRow[]>;
+  /**
+   * A task's history: the runs in which this task id was recorded (as root or dependency), with
+   * its row in each, newest run first (ties by run id descending). `limit` is clamped to
+   * 1..TASK_RUNS_KEPT (default 20): the Redis store keeps the newest 100 runs of each task.
+   * Task rows whose run is not recorded (gone, or never put) are left out.
+   */
+  taskRuns(taskId: string, limit: number): Promise<TaskInRun[]>;
   /** The most recent record of a task id in any run (for status polling). */
   latestTask(taskId: string): Promise<TaskRow | undefined>;
   /**

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisRunStore } from '../../src/store/redis';
 import { backfillStateContract } from '../contract/backfill-state-contract';
+import { runFilterContract } from '../contract/run-filter-contract';
 import { scheduleStateContract } from '../contract/schedule-state-contract';
 import { runRow as run, runStoreContract, taskRow as task } from '../contract/run-store-contract';
 import { haveRedis, redisCli, startRedis, type TestRedis } from '../helpers/redis';
@@ -67,6 +68,7 @@ maybe('RedisRunStore', () => {
   runStoreContract('RedisRunStore', freshStore);
   scheduleStateContract('RedisRunStore', freshStore);
   backfillStateContract('RedisRunStore', freshStore);
+  runFilterContract('RedisRunStore', freshStore);
 
   it('keeps its keys under the prefix', async () => {
     const store = openStore('layout');
@@ -80,8 +82,45 @@ maybe('RedisRunStore', () => {
     expect(redisCli(redis.port, 'HLEN', 'layout:run:r1:tasks')).toBe('2');
     expect(redisCli(redis.port, 'ZRANGE', 'layout:run:r1:order', '0', '-1').split('\n')).toEqual(['t/c/A/1', 't/c/B/1']);
     expect(redisCli(redis.port, 'GET', 'layout:task-latest:t/c/B/1')).toBe('r1');
+    expect(redisCli(redis.port, 'ZRANGE', 'layout:task-runs:t/c/B/1', '0', '-1', 'WITHSCORES').split('\n')).toEqual(['r1', '10']); // scored by the run's creation
     expect(Number(redisCli(redis.port, 'PTTL', 'layout:runs:owner:srv'))).toBeGreaterThan(50_000);
     expect(redisCli(redis.port, 'KEYS', 'nectar:*')).toBe('');
+  });
+
+  it("keeps a task's runs bounded at its newest 100, and a pruned run leaves no id behind", async () => {
+    const store = openStore('history');
+    const X = 'etl/daily_chain/LoadTask/0123456789abcdef0123456789abcdef';
+    const ids = Array.from({ length: 130 }, (_, i) => `r${String(i).padStart(3, '0')}`);
+    // Created in order, their rows written in another: the set keeps the newest runs, not the last written.
+    for (const [i, id] of ids.entries()) await store.putRun(run(id, 1000 + i, { state: 'SUCCEEDED' }));
+    for (const id of [...ids].reverse()) await store.putTasks([task(id, X, { state: 'DONE' }), task(id, 'etl/daily_chain/Other/1')]);
+    const members = (): string[] => redisCli(redis.port, 'ZRANGE', `history:task-runs:${X}`, '0', '-1').split('\n').filter(Boolean);
+    expect(members()).toEqual(ids.slice(-100));
+    await store.putTasks(ids.map((id) => task(id, X, { state: 'DONE', attempts: 1 }))); // rows written again add nothing
+    expect(members()).toHaveLength(100);
+    const all = await store.taskRuns(X, 1000);
+    expect(all.map((x) => x.run.id)).toEqual(ids.slice(-100).reverse());
+    expect(all.every((x) => x.task.attempts === 1)).toBe(true);
+
+    expect(await store.pruneRuns(1000 + 120)).toBe(120);
+    expect(members()).toEqual(ids.slice(120));
+    expect((await store.taskRuns(X, 20)).map((x) => x.run.id)).toEqual(ids.slice(120).reverse());
+    expect(redisCli(redis.port, 'ZRANGE', 'history:task-runs:etl/daily_chain/Other/1', '0', '-1').split('\n')).toEqual(ids.slice(120));
+    expect(await store.pruneRuns(5000)).toBe(10);
+    // Every run of these tasks gone: their sets with them, no dangling id anywhere.
+    expect(redisCli(redis.port, 'EXISTS', `history:task-runs:${X}`, 'history:task-runs:etl/daily_chain/Other/1')).toBe('0');
+    expect(redisCli(redis.port, 'KEYS', 'history:task-runs:*')).toBe('');
+    expect(await store.taskRuns(X, 20)).toEqual([]);
+  });
+
+  it('skips ids whose run is gone without a prune (deleted by hand)', async () => {
+    const store = openStore();
+    const X = 'etl/daily_chain/LoadTask/0123456789abcdef0123456789abcdef';
+    await store.putRun(run('kept', 2, { state: 'SUCCEEDED' }));
+    await store.putRun(run('lost', 1, { state: 'SUCCEEDED' }));
+    await store.putTasks([task('kept', X), task('lost', X)]);
+    redisCli(redis.port, 'DEL', `t${n}:run:lost`);
+    expect((await store.taskRuns(X, 20)).map((x) => x.run.id)).toEqual(['kept']);
   });
 
   it('writes and reads back a 5,000-task run in a handful of commands', async () => {
@@ -274,6 +313,13 @@ maybe('RedisRunStore', () => {
       const detail = await call(`${b.base}/api/runs/${runId}`);
       expect((detail.body.data['nodes'] as { name: string; state: string }[]).map((nd) => `${nd.name}:${nd.state}`)).toEqual(['QuickTask:DONE']);
       expect(redisCli(redis.port, 'ZCARD', 'api:runs:by-created')).toBe('1');
+      // Filters and a task's history, answered by the other server from Redis.
+      const filtered = async (q: string) => ((await call(`${b.base}/api/runs?${q}`)).body.data['runs'] as { run_id: string }[]).map((r) => r.run_id);
+      expect(await filtered('task=shared/QuickTask&params=n=7&from=2000-01-01')).toEqual([runId]);
+      expect(await filtered('task=QuickTask&params=n=8')).toEqual([]);
+      const taskId = sub.body.data['task_id'] as string;
+      const hist = await call(`${b.base}/api/tasks/${taskId}/runs`);
+      expect(hist.body.data).toEqual({ task_id: taskId, runs: [expect.objectContaining({ run_id: runId, root: true, state: 'DONE', run_state: 'SUCCEEDED', skipped: false })] });
       expect(await a.srv.runs.store.getRun(runId)).toMatchObject({ id: runId, state: 'SUCCEEDED' });
       for (const dir of dirs) expect(existsSync(join(dir, 'nectar.db'))).toBe(false);
     } finally {

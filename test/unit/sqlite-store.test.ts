@@ -3,9 +3,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteRunStore } from '../../src/store/sqlite';
-import type { RunRow, TaskRow } from '../../src/store/types';
+import { listingSql, TASK_ROWS_SQL } from '../../src/store/sqlite-run-list';
+import type { RunQuery, RunRow, TaskRow } from '../../src/store/types';
 import { runRow, runStoreContract, taskRow } from '../contract/run-store-contract';
 import { backfillStateContract } from '../contract/backfill-state-contract';
+import { runFilterContract } from '../contract/run-filter-contract';
 import { scheduleStateContract } from '../contract/schedule-state-contract';
 import { REPO, rmDir, tempDir } from '../helpers/runtime';
 
@@ -30,6 +32,8 @@ runStoreContract('SqliteRunStore', freshStore);
 scheduleStateContract('SqliteRunStore', freshStore);
 
 backfillStateContract('SqliteRunStore', freshStore);
+
+runFilterContract('SqliteRunStore', freshStore);
 
 describe('SqliteRunStore', () => {
   let dir: string;
@@ -88,6 +92,31 @@ describe('SqliteRunStore', () => {
     raw.close();
     expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING INDEX tasks_task_updated/);
     expect(plan.map((p) => p.detail).join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it("serves from/to from the created_at indexes and a task's history from tasks_task_updated, never by a scan", async () => {
+    const store = openStore();
+    await store.putRun(run('r', 1, { state: 'SUCCEEDED' }));
+    await store.putTasks([task('r', 'X')]);
+    await store.close();
+    const raw = new Database(file, { readonly: true });
+    const plan = (sql: string, args: unknown): string =>
+      raw.prepare<[unknown], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all(args).map((p) => p.detail).join('\n');
+    const listing = (q: RunQuery): { page: string; count: string } => {
+      const sql = listingSql(q);
+      return { page: plan(sql.page, { ...sql.bind, limit: 50, offset: 0 }), count: plan(sql.count, sql.bind) };
+    };
+    const ranged = listing({ from: 1, to: 2, task: 'etl/Load', params: [['n', '1']] });
+    expect(ranged.page).toMatch(/SEARCH runs USING INDEX runs_created \(created_at>\? AND created_at<\?\)/);
+    expect(ranged.count).toMatch(/SEARCH runs USING INDEX runs_created \(created_at>\? AND created_at<\?\)/);
+    const stated = listing({ state: 'SUCCEEDED', from: 1, task: 'Load' });
+    expect(stated.page).toMatch(/SEARCH runs USING INDEX runs_state_created \(state=\? AND created_at>\?\)/);
+    expect(stated.count).toMatch(/SEARCH runs USING INDEX runs_state_created \(state=\? AND created_at>\?\)/);
+    const history = raw.prepare<[string, number], { detail: string }>(`EXPLAIN QUERY PLAN ${TASK_ROWS_SQL}`).all('X', 20).map((p) => p.detail).join('\n');
+    raw.close();
+    expect(history).toMatch(/SEARCH t USING INDEX tasks_task_updated \(task_id=\?\)/);
+    expect(history).toMatch(/SEARCH r USING INDEX sqlite_autoindex_runs_1 \(id=\?\)/);
+    expect(history).not.toMatch(/\bSCAN\b/);
   });
 
   it('adds the owner column to a file made before it existed, keeping its rows and schema version', async () => {
@@ -214,5 +243,16 @@ describe('SqliteRunStore', () => {
     const [a] = await store.getTasks('bad');
     expect(a).toStrictEqual(task('bad', 'A', { params: {} }));
     expect(await store.latestTask('A')).toStrictEqual(task('bad', 'A', { params: {} }));
+    // A params filter reads the column as JSON: a corrupt one matches nothing, and breaks nothing.
+    expect((await store.listRuns({ params: [['n', '1']] })).runs.map((r) => r.id)).toEqual(['good']);
+    expect((await store.taskRuns('A', 20)).map((x) => x.task)).toStrictEqual([task('bad', 'A', { params: {} })]);
+  });
+
+  it('binds filter values, never splices them in, and refuses a parameter name that is not an identifier', async () => {
+    const store = openStore();
+    await store.putRun(run('q', 1, { ref: "it's/a_chain/Q", params: { n: "'; DROP TABLE runs; --" } }));
+    expect((await store.listRuns({ task: "it's/a_chain/Q", params: [['n', "'; DROP TABLE runs; --"]] })).total).toBe(1);
+    await expect(store.listRuns({ params: [['a"b', 'x']] })).rejects.toThrow(/not a parameter name/);
+    expect((await store.listRuns({})).total).toBe(1);
   });
 });

@@ -1,5 +1,4 @@
 import { type Request, type Response, Router } from 'express';
-import { RUN_STATES, type RunState } from '../../core/states';
 import type { NectarEventMap, NectarEventName } from '../../core/events';
 import { graphDot, runGraph, runStates } from '../../runtime/run-graph';
 import { cancelAndSettle, findRun, listRuns } from '../../runtime/run-queries';
@@ -8,18 +7,11 @@ import type { Runtime } from '../../runtime/runtime';
 import type { RunRow, TaskRow } from '../../runtime/types';
 import { methodNotAllowed } from '../errors';
 import { baseUrl, fail, send } from '../respond';
+import { runQuery } from '../run-filters';
 import { nodeJson, runJson } from '../run-json';
 import type { Graph, RetryAnswer, RunDetail, RunEvents, RunPage, RunSummary } from '../wire';
 
 const RUN_ID = /^[0-9a-f-]{36}$/;
-
-function intQuery(req: Request, key: string, def: number, min: number, max: number): number {
-  const raw = req.query[key];
-  if (raw === undefined) return def;
-  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) fail('BAD_REQUEST', `'${key}' must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`, { param: key });
-  return n;
-}
 
 /** Run history, one run's DAG (also as DOT), live events, cancel and retry. */
 export function runsRouter(rt: Runtime, runs: RunManager): Router {
@@ -35,13 +27,8 @@ export function runsRouter(rt: Runtime, runs: RunManager): Router {
 
   r.route('/runs')
     .get(async (req, res) => {
-      const state = req.query['state'];
-      if (state !== undefined && !(typeof state === 'string' && (RUN_STATES as readonly string[]).includes(state))) {
-        fail('BAD_REQUEST', `'state' must be one of ${RUN_STATES.join(', ')}, got ${JSON.stringify(state)}`, { param: 'state' });
-      }
-      const limit = intQuery(req, 'limit', 50, 1, 500);
-      const offset = intQuery(req, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
-      const q = state === undefined ? { limit, offset } : { limit, offset, state: state as RunState };
+      const q = runQuery(req);
+      const { limit, offset } = q;
       const { runs: rows, total } = await listRuns(runs, q);
       const base = baseUrl(req);
       send<RunPage>(res, 200, { runs: rows.map((x) => runJson(x, base)), total, limit, offset });

@@ -4,8 +4,10 @@ import { type LineageNeighbour, lineageView } from '../../runtime/lineage-view';
 import type { RunManager } from '../../runtime/runs';
 import type { Runtime } from '../../runtime/runtime';
 import { methodNotAllowed } from '../errors';
-import { TASK_ID, fail, nameParam, send } from '../respond';
-import type { InvalidateAnswer, LineageAnswer, LineageNeighbourJson } from '../wire';
+import { TASK_HISTORY_MAX, taskHistory } from '../../runtime/run-queries';
+import { TASK_ID, baseUrl, fail, intQuery, nameParam, send } from '../respond';
+import { taskRunJson } from '../run-json';
+import type { InvalidateAnswer, LineageAnswer, LineageNeighbourJson, TaskRunsAnswer } from '../wire';
 
 /** A yes/no query flag: absent, `true` or `false`; anything else is refused, naming it. */
 function flag(v: unknown, name: string): boolean {
@@ -15,7 +17,7 @@ function flag(v: unknown, name: string): boolean {
   return fail('BAD_REQUEST', `'${name}' must be true or false, got ${JSON.stringify(v)}`, { param: name });
 }
 
-/** `POST /api/tasks/<id>/invalidate[?downstream=true][&dry_run=true]` and `GET /api/tasks/<id>/lineage`. */
+/** `POST /api/tasks/<id>/invalidate[?downstream=true][&dry_run=true]`, `GET /api/tasks/<id>/lineage` and `GET /api/tasks/<id>/runs[?limit=20]`. */
 export function tasksRouter(rt: Runtime, runs: RunManager): Router {
   const r = Router();
   r.route('/tasks/:type/:chain/:task/:hash/invalidate')
@@ -32,6 +34,17 @@ export function tasksRouter(rt: Runtime, runs: RunManager): Router {
       send<InvalidateAnswer>(res, 200, { dry_run: dryRun, removed, tasks }, dryRun ? `would remove ${files} files of ${tasks.length} tasks` : `removed ${removed} files of ${tasks.length} tasks`);
     })
     .all(methodNotAllowed(['POST']));
+  r.route('/tasks/:type/:chain/:task/:hash/runs')
+    .get(async (req, res) => {
+      const id = ['type', 'chain', 'task', 'hash'].map((k) => nameParam(req, k)).join('/');
+      if (!TASK_ID.test(id)) fail('BAD_REQUEST', `not a task id: ${id}`);
+      const limit = intQuery(req, 'limit', 20, 1, TASK_HISTORY_MAX);
+      const history = await taskHistory(runs, id, limit);
+      const base = baseUrl(req);
+      // A task that never ran has an empty history, not a 404: the id is well formed.
+      send<TaskRunsAnswer>(res, 200, { task_id: id, runs: history.map((x) => taskRunJson(x, base)) });
+    })
+    .all(methodNotAllowed(['GET']));
   r.route('/tasks/:type/:chain/:task/:hash/lineage')
     .get(async (req, res) => {
       const id = ['type', 'chain', 'task', 'hash'].map((k) => nameParam(req, k)).join('/');
