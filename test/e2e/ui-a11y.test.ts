@@ -25,9 +25,11 @@ run('accessibility and small screens', () => {
     { name: 'catalogue', hash: '#/', ready: 'nav.catalogue' },
     { name: 'task form', hash: '#/chains/testchains/demo_chain/StepTask', ready: 'form.task-form' },
     { name: 'runs', hash: '#/runs', ready: '.runs-table' },
+    { name: 'runs filtered by a task, with their strip', hash: '#/runs?task=StepsTask&params=steps=1', ready: '.run-strip' },
     { name: 'run view with a task open', hash: `#/runs/${done}`, ready: 'g.node', then: async (page) => {
       await page.click('g.node[data-id*="/StepsTask/"]');
       await page.waitForSelector('.panel .facts');
+      await page.waitForSelector('.task-history .history-table');
     } },
     { name: 'failed run with its stack', hash: `#/runs/${failed}`, ready: 'g.node', then: async (page) => {
       await page.click('g.node[data-id*="/FailingTask/"]');

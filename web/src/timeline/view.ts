@@ -194,10 +194,12 @@ export class TimelineView {
     }
     this.#tip.replaceChildren(h('strong', {}, r.label), r.task ? h('div', { class: 'tl-tip-params' }, paramsLine(r.task.params)) : '', ...rowFacts(r, this.#t0, this.#now).map((f) => h('div', {}, f)));
     this.#tip.hidden = false;
+    // Beside the pointer, inside the chart, and above it when below would leave the window.
     const box = this.el.getBoundingClientRect();
     const x = Math.min(e.clientX - box.left + 14, box.width - 280);
     this.#tip.style.left = `${Math.max(0, x)}px`;
-    this.#tip.style.top = `${e.clientY - box.top + 16}px`;
+    const below = e.clientY + 16 + this.#tip.offsetHeight <= window.innerHeight;
+    this.#tip.style.top = `${below ? e.clientY - box.top + 16 : e.clientY - box.top - 12 - this.#tip.offsetHeight}px`;
   }
 
   #choose(i: number): void {

@@ -24,7 +24,7 @@ export function runView(root: HTMLElement, runId: string, query = new URLSearchP
 
   const streamState = h('span', { class: 'stream-state', role: 'status' });
   const host = h('div', { class: 'graph-host' });
-  const panel = new TaskPanel(graph, { selectTask: (id) => select(id, true), toggleFamily: (f) => toggleFamily(f), rerunFrom: (t) => void rerunFrom(t) });
+  const panel = new TaskPanel(graph, runId, { selectTask: (id) => select(id, true), toggleFamily: (f) => toggleFamily(f), rerunFrom: (t) => void rerunFrom(t) });
   const view = new GraphView(host, (key) => select(key, false));
   host.prepend(h('p', { class: 'muted graph-wait' }, 'Waiting for the graph…'));
   const tools = new GraphTools(graph, view, { select: (key, center) => select(key, center), toggleFamily: (f) => toggleFamily(f) });

@@ -5,6 +5,7 @@ import type { RunGraph, TaskNode } from '../graph/model';
 import { type InvalidateAnswer, type LineageAnswer, type LineageNeighbourJson, type LogAnswer, TASK_STATES, type TaskState, type TaskStatus, isNotStarted } from '../../../src/api/wire';
 import { stateClass, taskLook } from '../states';
 import { outputLink } from './output-link';
+import { taskHistory } from './task-history';
 
 const MAX_LOG_LINES = 500;
 
@@ -99,6 +100,8 @@ export class TaskPanel {
 
   constructor(
     private readonly graph: RunGraph,
+    /** The run shown (its row in a task's history is marked). */
+    private readonly runId: string,
     private readonly actions: { selectTask: (id: string) => void; toggleFamily: (family: string) => void; rerunFrom: (t: TaskNode) => void },
   ) {
     this.empty();
@@ -150,6 +153,8 @@ export class TaskPanel {
       t.state === 'DONE' ? [h('h3', {}, 'Outputs'), outputs, invalidateControls(t), h('h3', {}, 'Lineage'), lineage] : null,
       h('div', { class: 'log-head' }, h('h3', {}, 'Log'), t.state === 'RUNNING' ? h('label', { class: 'follow' }, follow, ' follow') : null),
       log,
+      h('h3', {}, 'History'),
+      taskHistory(t, this.runId),
     );
     this.#log = log;
     if (t.state === 'DONE') void this.#loadOutputs(t, outputs);
