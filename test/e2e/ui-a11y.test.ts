@@ -25,7 +25,10 @@ run('accessibility and small screens', () => {
     { name: 'catalogue', hash: '#/', ready: 'nav.catalogue' },
     { name: 'task form', hash: '#/chains/testchains/demo_chain/StepTask', ready: 'form.task-form' },
     { name: 'runs', hash: '#/runs', ready: '.runs-table' },
-    { name: 'runs filtered by a task, with their strip', hash: '#/runs?task=StepsTask&params=steps=1', ready: '.run-strip' },
+    { name: 'runs filtered by a task, with their strip and grid', hash: '#/runs?task=StepsTask&params=steps=1', ready: '.run-strip', then: async (page) => {
+      await page.click('.grid-toggle');
+      await page.waitForSelector('.grid-table');
+    } },
     { name: 'run view with a task open', hash: `#/runs/${done}`, ready: 'g.node', then: async (page) => {
       await page.click('g.node[data-id*="/StepsTask/"]');
       await page.waitForSelector('.panel .facts');

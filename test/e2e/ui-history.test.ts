@@ -12,11 +12,14 @@ const run = haveChromium() ? describe : describe.skip;
 run('history: runs filtered, a task across runs', () => {
   let steps2 = '';
   let report = '';
+  /** Runs made before the tests: three StepsTask, two BrokenTask, one ReportTask. */
+  const ALL = 6;
   const ui = uiHarness('nectar-e2e-history-', async (h) => {
     for (const n of [1, 3]) await h.settled(await h.post(`/api/chains/testchains/StepsTask?steps=${n}&ms=0`));
     steps2 = await h.post('/api/chains/testchains/StepsTask?steps=2&ms=0');
     await h.settled(steps2);
-    await h.settled(await h.post('/api/chains/testchains/BrokenTask?reason=history'));
+    // A failed root runs again when asked again: two runs of one task with the same parameters.
+    for (let i = 0; i < 2; i++) await h.settled(await h.post('/api/chains/testchains/BrokenTask?reason=history'));
     // ReportTask needs StepsTask(steps=2, ms=0), complete already: a second run of that task, skipped in it.
     report = await h.post('/api/chains/testchains/ReportTask?n=1&ms=0');
     await h.settled(report);
@@ -33,7 +36,7 @@ run('history: runs filtered, a task across runs', () => {
   test('the runs list filters by task and parameters, by state, and by day; the address keeps the filter', async () => {
     const page = await openPage('#/runs');
     await page.waitForSelector('.runs-table');
-    expect(await page.locator('.runs-table tbody tr').count()).toBe(5);
+    expect(await page.locator('.runs-table tbody tr').count()).toBe(ALL);
     await page.fill('#rf-task', 'StepsTask');
     await page.fill('#rf-params', 'steps=2');
     await page.press('#rf-params', 'Enter');
@@ -48,10 +51,10 @@ run('history: runs filtered, a task across runs', () => {
     expect(await rowsShown(page)).toEqual(['testchains/demo_chain/StepsTask ms=0, steps=2']);
 
     await page.click('.runs-filter button:has-text("Clear")');
-    await page.waitForFunction(() => document.querySelectorAll('.runs-table tbody tr').length === 5);
+    await page.waitForFunction((n) => document.querySelectorAll('.runs-table tbody tr').length === n, ALL);
     await page.selectOption('#state-filter', 'FAILED');
-    await page.waitForFunction(() => document.querySelectorAll('.runs-table tbody tr').length === 1);
-    expect((await rowsShown(page))[0]).toContain('BrokenTask');
+    await page.waitForFunction(() => document.querySelectorAll('.runs-table tbody tr').length === 2);
+    expect((await rowsShown(page)).every((r) => r.includes('BrokenTask'))).toBe(true);
 
     // Days are the reader's: today has them all, tomorrow none.
     const day = (offset: number): string => {
@@ -63,7 +66,7 @@ run('history: runs filtered, a task across runs', () => {
     await page.fill('#rf-from', day(0));
     await page.fill('#rf-to', day(0));
     await page.click('.runs-filter button[type=submit]');
-    await page.waitForFunction(() => document.querySelectorAll('.runs-table tbody tr').length === 5);
+    await page.waitForFunction((n) => document.querySelectorAll('.runs-table tbody tr').length === n, ALL);
     await page.fill('#rf-from', day(1));
     await page.fill('#rf-to', '');
     await page.click('.runs-filter button[type=submit]');
@@ -79,7 +82,7 @@ run('history: runs filtered, a task across runs', () => {
     await page.press('#rf-params', 'Enter');
     await page.waitForSelector('#rf-params[aria-invalid=true]');
     expect(await page.textContent('#rf-error')).toContain("'params'");
-    expect(await page.locator('.runs-table tbody tr').count()).toBe(5);
+    expect(await page.locator('.runs-table tbody tr').count()).toBe(ALL);
     await page.close();
   });
 
@@ -108,6 +111,23 @@ run('history: runs filtered, a task across runs', () => {
     await page.waitForFunction(() => document.querySelectorAll('.runs-table tbody tr').length === 1);
     expect(await page.inputValue('#rf-task')).toBe('testchains/demo_chain/StepsTask');
     expect(await page.inputValue('#rf-params')).toBe('ms=0 steps=2');
+    await page.close();
+  });
+
+  test('the grid of runs over time: a task’s runs as columns, their tasks as rows, each cell a state that opens the task', async () => {
+    const page = await openPage('#/runs?task=BrokenTask');
+    await page.waitForSelector('.run-strip');
+    expect(await page.locator('.grid-table').count()).toBe(0);
+    await page.click('.grid-toggle');
+    await page.waitForSelector('.grid-table');
+    expect(await page.getAttribute('.grid-toggle', 'aria-pressed')).toBe('true');
+    const grid = await page.$$eval('.grid-table tbody tr', (rs) => rs.map((r) => [r.querySelector('th')?.textContent, ...[...r.querySelectorAll('.grid-cell')].map((c) => c.getAttribute('data-state'))]));
+    // The failing requirement above the task that needed it; the same in both runs.
+    expect(grid).toEqual([['FailingTask reason=history', 'FAILED', 'FAILED'], ['BrokenTask reason=history', 'UPSTREAM_FAILED', 'UPSTREAM_FAILED']]);
+    expect(await page.textContent('.grid-table tbody tr:first-child .grid-cell .sr')).toMatch(/^failed, ran \d+ ms$/);
+    await page.click('.grid-table tbody tr:first-child td:last-child a');
+    await page.waitForSelector('.panel .task-id');
+    expect(await page.textContent('.panel h2')).toBe('FailingTask');
     await page.close();
   });
 });

@@ -5,6 +5,7 @@ import { isActiveRun, type RunPage, type RunState } from '../../../src/api/wire'
 import { runLook, stateClass } from '../states';
 import { errorState } from './messages';
 import { runStrip } from './run-strip';
+import { GridToggle } from './runs-grid';
 import { apiQuery, filterForm, filterFrom, filterQuery, filterWords, isFiltered, paramPairs, type RunFilter } from './runs-filter';
 import { triggerTag } from './trigger-tag';
 
@@ -35,6 +36,7 @@ export function runsView(root: HTMLElement, query: URLSearchParams): () => void 
     void load();
   };
   const form = filterForm(filter, (f) => go(f, 0));
+  const grid = new GridToggle();
   const body = h('div', { class: 'runs-body' }, h('p', { class: 'muted loading' }, 'Loading runs…'));
   replace(root, h('section', { class: 'runs' },
     h('div', { class: 'toolbar' }, h('h1', {}, 'Runs')),
@@ -76,6 +78,7 @@ export function runsView(root: HTMLElement, query: URLSearchParams): () => void 
       replace(body,
         filter.task ? runStrip(data.runs.map((r) => ({ href: `#/runs/${r.run_id}`, state: r.state, symbol: runLook(r.state).symbol, label: runLook(r.state).label, durationMs: r.duration_ms, at: r.started_at ?? r.created_at })),
           `${filterWords(filter)}: this page's ${data.runs.length} over time (oldest left; height: how long it took)`) : null,
+        filter.task ? grid.show(data.runs) : null,
         h('table', { class: 'runs-table' },
           h('caption', { class: 'sr' }, 'Runs, newest first'),
           h('thead', {}, h('tr', {}, ['State', 'Root task', 'Parameters', 'Started', 'Duration', 'Tasks'].map((c) => h('th', { scope: 'col' }, c)))),
