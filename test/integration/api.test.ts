@@ -98,6 +98,22 @@ describe('HTTP API', () => {
     expect((run.body.data['nodes'] as unknown[]).length).toBe(1);
   });
 
+  it("answers datanectar's hand-built status URL (the target's path) as it answers the task id", async () => {
+    const a = await post('/api/chains/web/api_chain/GreetTask?name=legacy');
+    const id = a.body.data['task_id'] as string;
+    const byId = await pollDone(a.body.data['status_url'] as string);
+    // As datanectar's README builds it: chains/<type>/<chain>/<Task>/<md5>/out.txt.
+    for (const form of [`chains/${id}/out.txt`, `/chains/${id}/out.txt`, `chains/${id}`, `${id}/out.txt`]) {
+      const legacy = await call(`${base}/api/chainstatus?chain=${form}`);
+      expect([form, legacy.status]).toEqual([form, 200]);
+      expect(legacy.body.data).toEqual(byId.body.data);
+    }
+    for (const bad of [`chains/${id}/../out.txt`, `chains/${id.slice(0, -1)}/out.txt`, `files/${id}/out.txt`]) {
+      const refused = await call(`${base}/api/chainstatus?chain=${encodeURIComponent(bad)}`);
+      expect([bad, refused.status, refused.body.error?.code]).toEqual([bad, 400, 'BAD_REQUEST']);
+    }
+  });
+
   it('reports a failure with its message and stack, and retry resumes after the fix', async () => {
     const fix = join(dir, 'fix.flag');
     const a = await post(`/api/chains/web/FragileTask?fix=${encodeURIComponent(fix)}`);

@@ -9,6 +9,18 @@ import { methodNotAllowed } from '../errors';
 import { TASK_ID, baseUrl, fail, nameParam, send } from '../respond';
 import type { LogAnswer, TaskStatus } from '../wire';
 
+/**
+ * The task id a status query names. datanectar's clients build the status URL by hand from
+ * the target's path, `chains/<type>/<chain>/<Task>/<md5>/out.txt`: its `chains/` prefix and
+ * the output after the hash are dropped, so those clients poll the same status as the id form.
+ * An output path of `.` or `..` segments is not one. Anything else is returned as it is (and
+ * judged a task id or not by the caller).
+ */
+export function statusTaskId(raw: string): string {
+  const m = /^\/?(?:chains\/)?([A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[0-9a-f]{32})(?:\/(?!\.+(?:\/|$))[A-Za-z0-9_.-]+)*$/.exec(raw);
+  return m?.[1] ?? raw;
+}
+
 /** Status polling, output downloads and task logs. */
 export function statusRouter(rt: Runtime, runs: RunManager): Router {
   const r = Router();
@@ -16,9 +28,10 @@ export function statusRouter(rt: Runtime, runs: RunManager): Router {
 
   r.route('/chainstatus')
     .get(async (req, res) => {
-      const id = req.query['chain'];
-      if (typeof id !== 'string' || id === '') fail('BAD_REQUEST', "query parameter 'chain' (a task id) is required", { param: 'chain' });
-      if (!TASK_ID.test(id)) fail('BAD_REQUEST', `'chain' must be a task id <type>/<chain>/<Task>/<32 hex>, got ${JSON.stringify(id)}`, { param: 'chain' });
+      const raw = req.query['chain'];
+      if (typeof raw !== 'string' || raw === '') fail('BAD_REQUEST', "query parameter 'chain' (a task id) is required", { param: 'chain' });
+      const id = statusTaskId(raw);
+      if (!TASK_ID.test(id)) fail('BAD_REQUEST', `'chain' must be a task id <type>/<chain>/<Task>/<32 hex> (or its target path, chains/<type>/<chain>/<Task>/<32 hex>/<output>), got ${JSON.stringify(raw)}`, { param: 'chain' });
       const status = await statuses.get(id, baseUrl(req));
       if (!status) fail('TASK_NOT_FOUND', `no run has task ${id} and its outputs do not exist`);
       send<TaskStatus>(res, 200, status);
